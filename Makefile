@@ -1,0 +1,81 @@
+# eP-CSCF modules for Kamailio (3GPP TS 23.228 Annex U, WebRTC access to IMS)
+#
+#   make run      install what is missing, build, start the demo stack
+#   make test     install what is missing, build, run every test suite
+#
+# Other targets: deps, modules (default), lib, docs, unit, fuzz, integration,
+# clean (keeps the cached Kamailio source tree), distclean (removes build/).
+
+TOP       := $(abspath .)
+BUILD     ?= $(TOP)/build
+KSRC      := $(BUILD)/ksrc/kamailio/src
+MODULES   := webrtc_origin wwsf_token sdp_unbundle eimsagw_ctl
+LIB_SRCS  := $(wildcard lib/*.c)
+LIB_OBJS  := $(LIB_SRCS:lib/%.c=$(BUILD)/lib/%.o)
+LIB_A     := $(BUILD)/lib/libepc.a
+LIB_CFLAGS := -O2 -g -fPIC -fvisibility=hidden -std=gnu11 -Wall -Wextra \
+	-Werror $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
+# Fuzz targets run this long each inside 'make test' (longer: make fuzz FUZZ_SECONDS=600).
+FUZZ_SECONDS ?= 15
+
+export BUILD
+
+.PHONY: all modules lib deps run test unit fuzz integration docs clean distclean \
+	$(MODULES)
+
+all: modules
+
+deps:
+	@scripts/install-deps.sh $(BUILD)
+
+# The configured Kamailio tree is the only thing the module build needs from
+# deps; build it on demand so 'make' on a prepared machine stays offline.
+$(KSRC)/config.mak:
+	@scripts/install-deps.sh $(BUILD)
+
+lib: $(LIB_A)
+
+$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(LIB_CFLAGS) -c $< -o $@
+
+$(LIB_A): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+modules: $(MODULES)
+
+$(MODULES): $(LIB_A) $(KSRC)/config.mak
+	@mkdir -p $(BUILD)/logs
+	@$(MAKE) -s --no-print-directory -C modules/$@ >$(BUILD)/logs/build-$@.log 2>&1; \
+		rc=$$?; grep -v '^config.mak included$$' $(BUILD)/logs/build-$@.log; exit $$rc
+
+docs: $(KSRC)/config.mak
+	@scripts/gendoc.sh
+
+unit: lib
+	@$(MAKE) -s --no-print-directory -C test/unit run
+
+fuzz:
+	@$(MAKE) -s --no-print-directory -C test/fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+integration: modules
+	@python3 test/integration/run.py
+
+test: deps
+	@$(MAKE) --no-print-directory modules
+	@scripts/run-tests.sh
+
+run: deps
+	@$(MAKE) --no-print-directory modules
+	@python3 scripts/demo.py
+
+clean:
+	@for m in $(MODULES); do $(MAKE) -s -C modules/$$m clean >/dev/null 2>&1 || true; done
+	@$(MAKE) -s -C test/unit clean >/dev/null 2>&1 || true
+	@$(MAKE) -s -C test/fuzz clean >/dev/null 2>&1 || true
+	rm -rf $(BUILD)/lib $(BUILD)/unit $(BUILD)/fuzz $(BUILD)/test-logs \
+		$(BUILD)/results $(BUILD)/demo $(BUILD)/certs
+
+distclean: clean
+	rm -rf $(BUILD)

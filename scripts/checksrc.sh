@@ -1,0 +1,52 @@
+#!/bin/sh
+# Source checks that CI enforces (the style is only real when a script fails):
+#  1. clang-format clean (Kamailio 5.6's .clang-format),
+#  2. no banned libc functions (strcpy strcat sprintf vsprintf gets strtok
+#     atoi atol sscanf) in C code,
+#  3. pure cores (lib/, modules/*/ except *_mod.c) use no Kamailio headers,
+#     logging or allocators,
+#  4. every shell script parses, every Python file compiles,
+#  5. each module README is what its docbook renders to (make docs).
+# Ends with 'checksrc: N passed, N failed'.
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 2
+pass=0; fail=0
+
+check() {
+	name=$1; shift
+	if out=$("$@" 2>&1) && [ -z "$out" ]; then
+		echo "PASS $name"; pass=$((pass + 1))
+	else
+		echo "FAIL $name"; printf '%s\n' "$out" | head -n 40; fail=$((fail + 1))
+	fi
+}
+
+c_files=$(git ls-files '*.c' '*.h' 2>/dev/null || find lib modules test -name '*.[ch]')
+core_files=$(printf '%s\n' $c_files | grep -E '^(lib/|modules/[^/]+/[^/]+\.[ch]$)' \
+	| grep -v '_mod\.c$')
+
+fmt() { clang-format --dry-run -Werror $c_files 2>&1 | grep -E '^[^ ]+:[0-9]+:[0-9]+: error' ; true; }
+banned() {
+	grep -nE '\<(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol|sscanf)[[:space:]]*\(' \
+		$c_files | grep -v 'checksrc: allow'; true
+}
+pure() {
+	grep -nE '#include[[:space:]]*"(\.\./)*core/|\<(LM_[A-Z]+|pkg_malloc|pkg_free|shm_malloc|shm_free)\>' \
+		$core_files; true
+}
+scripts_ok() {
+	for f in $(git ls-files '*.sh' .ci/run 2>/dev/null); do sh -n "$f" || echo "$f"; done
+	for f in $(git ls-files '*.py' 2>/dev/null); do
+		python3 -m py_compile "$f" >/dev/null 2>&1 || echo "python: $f"
+	done
+}
+
+docs_current() { scripts/gendoc.sh --check; }
+
+check "clang-format (.clang-format of Kamailio 5.6)" fmt
+check "no banned libc functions" banned
+check "pure cores free of Kamailio APIs" pure
+check "shell and python scripts parse" scripts_ok
+check "module READMEs generated from their docbook" docs_current
+echo "checksrc: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,194 @@
+"""The eP-CSCF stack on 127.0.0.1: the test IMS core (kamailio), rtpengine
+as the eIMS-AGW, the eP-CSCF (kamailio with our modules) and optionally the
+WWSF demo web server. Used by the integration tests and 'make run'."""
+import os
+import random
+import subprocess
+import sys
+import time
+
+from . import ng
+from .procs import ProcessGroup, free_port, port_is_free, wait_tcp
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+KAM_MODULES = '/usr/lib/x86_64-linux-gnu/kamailio/modules/'
+KAMAILIO = '/usr/sbin/kamailio'
+KAMCMD = '/usr/sbin/kamcmd'
+RTPENGINE = '/usr/bin/rtpengine'
+
+
+class StackError(Exception):
+    pass
+
+
+def _pick(fixed, used):
+    """fixed port if given and free, else a free one; never one in used."""
+    if fixed and fixed not in used and port_is_free(fixed):
+        used.add(fixed)
+        return fixed
+    while True:
+        p = free_port()
+        if p not in used:
+            used.add(p)
+            return p
+
+
+class Stack:
+    def __init__(self, rundir, ports=None, debug=2, wwsf=False,
+                 epc_defines=None, core_defines=None, tcp_children=None):
+        self.rundir = os.path.abspath(rundir)
+        self.debug = debug
+        self.wwsf = wwsf
+        self.epc_defines = dict(epc_defines or {})
+        self.core_defines = dict(core_defines or {})
+        self.tcp_children = tcp_children
+        want = dict(ports or {})
+        used = set()
+        self.ports = {k: _pick(want.get(k), used) for k in
+                      ('core', 'epc_wss', 'epc_mw', 'ng', 'wwsf')}
+        base = random.randrange(20000, 59000, 2)
+        self.rtp_range = (base, base + 999)
+        self.certs = os.path.join(self.rundir, 'certs')
+        self.logdir = os.path.join(self.rundir, 'logs')
+        self.group = ProcessGroup(self.logdir)
+        self.procs = {}
+
+    # -- paths --
+    @property
+    def cafile(self):
+        return os.path.join(self.certs, 'ca.crt')
+
+    def ctl(self, name):
+        return os.path.join(self.rundir, name + '_ctl')
+
+    # -- lifecycle --
+    def start(self):
+        os.makedirs(self.rundir, exist_ok=True)
+        subprocess.run([os.path.join(TOP, 'scripts', 'mkcerts.sh'),
+                        self.certs], check=True)
+        db = os.path.join(self.rundir, 'ims-core-db')
+        subprocess.run([sys.executable,
+                        os.path.join(TOP, 'kamailio-cfg', 'ims-core', 'mkdb.py'),
+                        os.path.join(TOP, 'kamailio-cfg', 'ims-core',
+                                     'subscribers.txt'), db], check=True)
+        try:
+            self._start_rtpengine()
+            self._start_core(db)
+            self._start_epc()
+            if self.wwsf:
+                self._start_wwsf()
+        except Exception:
+            self.stop()
+            raise
+        return self
+
+    def stop(self):
+        self.group.stop_all()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # -- processes --
+    def _kamailio(self, name, cfg, defines):
+        workdir = os.path.join(self.rundir, name)
+        os.makedirs(workdir, exist_ok=True)
+        argv = [KAMAILIO, '-DD', '-E', '-f', cfg, '-w', workdir,
+                '-Y', workdir, '--debug=%d' % self.debug]
+        for k, v in defines.items():
+            argv += ['-A', '%s=%s' % (k, v)]
+        p = self.group.start(name, argv, cwd=workdir)
+        self.procs[name] = p
+        sock = defines.get('EPC_CTL') or defines.get('CORE_CTL')
+        sock = sock.strip('"')
+        end = time.monotonic() + 15
+        while time.monotonic() < end:
+            if not p.alive():
+                raise StackError('%s exited at start (log: %s)\n%s' %
+                                 (name, p.log_path, p.log()[-3000:]))
+            r = subprocess.run([KAMCMD, '-s', sock, 'core.uptime'],
+                               capture_output=True, text=True)
+            if r.returncode == 0:
+                return p
+            time.sleep(0.1)
+        raise StackError('%s not ready after 15 s (log: %s)' % (name, p.log_path))
+
+    def _start_rtpengine(self):
+        argv = [RTPENGINE, '--config-file=none', '--foreground',
+                '--log-stderr', '--interface=127.0.0.1', '--table=-1',
+                '--listen-ng=127.0.0.1:%d' % self.ports['ng'],
+                '--port-min=%d' % self.rtp_range[0],
+                '--port-max=%d' % self.rtp_range[1],
+                '--log-level=%d' % (7 if self.debug >= 3 else 6)]
+        p = self.group.start('rtpengine', argv)
+        self.procs['rtpengine'] = p
+        end = time.monotonic() + 10
+        while time.monotonic() < end:
+            if not p.alive():
+                raise StackError('rtpengine exited at start:\n' + p.log()[-2000:])
+            if ng.ping(self.ports['ng'], timeout=0.3):
+                return p
+            time.sleep(0.1)
+        raise StackError('rtpengine did not answer ng ping')
+
+    def _start_core(self, db):
+        d = {'CORE_PORT': self.ports['core'],
+             'CORE_DB': '"text://%s"' % db,
+             'CORE_CTL': '"unix:%s"' % self.ctl('ims-core'),
+             'CORE_MPATH': '"%s"' % KAM_MODULES,
+             'CORE_DEBUG': self.debug}
+        d.update(self.core_defines)
+        return self._kamailio('ims-core',
+                              os.path.join(TOP, 'kamailio-cfg', 'ims-core',
+                                           'kamailio.cfg'), d)
+
+    def _start_epc(self):
+        mods = os.path.join(TOP, 'modules')
+        d = {'EPC_WSS_PORT': self.ports['epc_wss'],
+             'EPC_MW_PORT': self.ports['epc_mw'],
+             'EPC_CORE_URI': '"sip:127.0.0.1:%d"' % self.ports['core'],
+             'EPC_MPATH': '"%s:%s"' % (mods, KAM_MODULES),
+             'EPC_TLS_CERT': '"%s"' % os.path.join(self.certs, 'server.crt'),
+             'EPC_TLS_KEY': '"%s"' % os.path.join(self.certs, 'server.key'),
+             'EPC_CTL': '"unix:%s"' % self.ctl('ep-cscf'),
+             'EPC_NG_URI': '"udp:127.0.0.1:%d"' % self.ports['ng'],
+             'EPC_DEBUG': self.debug}
+        if self.tcp_children:
+            d['EPC_TCP_CHILDREN'] = self.tcp_children
+        d.update(self.epc_defines)
+        p = self._kamailio('ep-cscf', os.path.join(TOP, 'kamailio-cfg',
+                                                   'ep-cscf', 'kamailio.cfg'), d)
+        if not wait_tcp(self.ports['epc_wss']):
+            raise StackError('eP-CSCF WSS port not accepting connections')
+        return p
+
+    def _start_wwsf(self):
+        argv = [sys.executable,
+                os.path.join(TOP, 'kamailio-cfg', 'wwsf-demo', 'server.py'),
+                '--port', str(self.ports['wwsf']),
+                '--cert', os.path.join(self.certs, 'server.crt'),
+                '--key', os.path.join(self.certs, 'server.key'),
+                '--wss', 'wss://127.0.0.1:%d' % self.ports['epc_wss'],
+                '--domain', 'ims.test']
+        p = self.group.start('wwsf', argv)
+        self.procs['wwsf'] = p
+        if not wait_tcp(self.ports['wwsf']):
+            raise StackError('WWSF demo server did not start:\n' + p.log()[-2000:])
+        return p
+
+    # -- inspection --
+    def kamcmd(self, name, *args, check=True):
+        r = subprocess.run([KAMCMD, '-s', self.ctl(name)] + [str(a) for a in args],
+                           capture_output=True, text=True, timeout=10)
+        if check and r.returncode != 0:
+            raise StackError('kamcmd %s %s failed: %s%s' %
+                             (name, ' '.join(map(str, args)), r.stdout, r.stderr))
+        return r.stdout
+
+    def log(self, name):
+        return self.procs[name].log()
+
+    def alive(self):
+        return {n: p.alive() for n, p in self.procs.items()}

@@ -1,0 +1,49 @@
+#!/bin/sh
+# Run every test suite (called by 'make test' after deps and the module
+# build). Each suite runs even when an earlier one failed; the output ends
+# with every runner's summary line. Exit status is non-zero if any failed.
+#
+# Suites: checksrc, unit (cmocka), fuzz (libFuzzer, FUZZ_SECONDS each),
+# integration (real kamailio + rtpengine + SIP clients on 127.0.0.1).
+# SUITES="unit integration" make test  runs a subset.
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 2
+build=${BUILD:-$top/build}
+results=$build/results
+rm -rf "$results"
+mkdir -p "$results"
+suites=${SUITES:-checksrc unit fuzz integration}
+failed=0
+start=$(date +%s)
+
+run_suite() {
+	name=$1; shift
+	echo "===== $name ====="
+	t0=$(date +%s)
+	"$@" 2>&1 | tee "$results/$name.out"
+	# POSIX sh has no pipefail: the runner leaves its status in a file.
+	rc=$(cat "$results/$name.rc" 2>/dev/null || echo 1)
+	line=$(grep -E '^(\[  (PASSED|FAILED)  \]|[a-z]+: [0-9]+ passed, [0-9]+ failed)' \
+		"$results/$name.out" | tail -n 1)
+	[ -n "$line" ] || line="$name: no summary line (runner failed to start)"
+	[ "$rc" -eq 0 ] || failed=1
+	echo "$line  [$(( $(date +%s) - t0 ))s]" >>"$results/summary"
+}
+
+status_to() { "$@"; echo $? >"$results/$cur.rc"; }
+
+for s in $suites; do
+	cur=$s
+	case $s in
+	checksrc)    run_suite checksrc status_to scripts/checksrc.sh ;;
+	unit)        run_suite unit status_to make -s --no-print-directory unit ;;
+	fuzz)        run_suite fuzz status_to make -s --no-print-directory fuzz ;;
+	integration) run_suite integration status_to python3 test/integration/run.py ;;
+	*) echo "unknown suite $s"; failed=1 ;;
+	esac
+done
+
+echo "===== summary ($(( $(date +%s) - start ))s) ====="
+grep -h -E '^test_[a-z_0-9]+: \[' "$results/unit.out" 2>/dev/null
+cat "$results/summary"
+exit $failed

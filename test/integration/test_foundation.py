@@ -1,0 +1,78 @@
+"""Foundation: the four modules load into Debian's kamailio, and a WIC's
+REGISTER over secure WebSocket is relayed through the eP-CSCF to the test
+IMS core (U.2.1.2: 401 challenge relayed, Digest answer, 200 OK back)."""
+import re
+
+from epc import ng, sip
+from epc.wssip import WsClient, WicUA
+
+MODULES = ('webrtc_origin', 'wwsf_token', 'sdp_unbundle', 'eimsagw_ctl')
+
+
+def wic(stack, user='alice', password=None):
+    ws = WsClient('127.0.0.1', stack.ports['epc_wss'], cafile=stack.cafile,
+                  origin='https://127.0.0.1')
+    ws.connect()
+    return WicUA(ws, 'sip:%s@ims.test' % user, impi='%s@ims.test' % user,
+                 password=password or user + '-pw')
+
+
+def test_modules_loaded(stack):
+    log = stack.log('ep-cscf')
+    for m in MODULES:
+        assert re.search(r'INFO: %s .*%s [0-9.]+ initialised' % (m, m), log), \
+            'no init line for %s' % m
+    assert 'ERROR' not in log, log[-2000:]
+    # the running eP-CSCF answers RPC, and rtpengine answers ng
+    assert 'uptime' in stack.kamcmd('ep-cscf', 'core.uptime')
+    assert ng.ping(stack.ports['ng'])
+
+
+def test_register_digest_over_wss(stack):
+    ua = wic(stack)
+    try:
+        r1, r2 = ua.register_digest(expires=300)
+        assert r1.status == 401, r1
+        assert r1.get('WWW-Authenticate', '').startswith('Digest ')
+        assert r2 is not None and r2.status == 200, r2
+        # Path inserted by the eP-CSCF is echoed, Service-Route and the
+        # implicit registration set come from the IMS core.
+        path = r2.get('Path')
+        assert path and 'lr' in path and 'received=' in path, r2
+        assert 'sip:orig@127.0.0.1:%d' % stack.ports['core'] in r2.get('Service-Route', '')
+        assert '<tel:+15550100>' in r2.get('P-Associated-URI', '')
+        assert ua.contact_user in r2.get('Contact', '')
+        # the IMS core stored the contact with the Path toward the eP-CSCF
+        dump = stack.kamcmd('ims-core', 'ul.dump')
+        assert ua.contact_user in dump
+        assert 'received=sip:127.0.0.1:%d' % ua.ws.local[1] in dump.replace('%3A', ':'), dump
+        # de-register: challenged and authenticated like any REGISTER
+        r3, r4 = ua.register_digest(expires=0)
+        assert r3.status == 401 and r4.status == 200, (r3, r4)
+        assert ua.contact_user not in stack.kamcmd('ims-core', 'ul.dump')
+    finally:
+        ua.ws.close()
+
+
+def test_register_wrong_password_rejected(stack):
+    ua = wic(stack, 'bob', password='not-bobs')
+    try:
+        r1, r2 = ua.register_digest()
+        assert r1.status == 401
+        assert r2.status in (401, 403), r2
+        assert 'bob' not in stack.kamcmd('ims-core', 'ul.dump')
+    finally:
+        ua.ws.close()
+
+
+def test_options_to_epcscf_over_wss(stack):
+    """What the WWSF demo page's connection check does."""
+    ua = wic(stack)
+    try:
+        uri = 'sip:127.0.0.1:%d;transport=ws' % stack.ports['epc_wss']
+        req = ua.request('OPTIONS', uri, to=uri)
+        r = ua.transaction(req)
+        assert r.status == 200, r
+        assert r.get('Server') == 'eP-CSCF'
+    finally:
+        ua.ws.close()
