@@ -71,7 +71,11 @@ esac
 tree=$ksrc_cache/kamailio-$kup
 stamp=$tree/.configured-for-$kver
 
+# The module build finds the tree as $ksrc_cache/kamailio (mk/module-pre.mk).
+link_tree() { ln -sfn "kamailio-$kup" "$ksrc_cache/kamailio"; }
+
 if [ -f "$stamp" ]; then
+	link_tree
 	say "kamailio $kver source tree cached at $tree"
 	exit 0
 fi
@@ -90,10 +94,12 @@ fi
 rm -rf "$ksrc_cache"
 mkdir -p "$ksrc_cache"
 say "fetching kamailio=$kver source package"
-(cd "$ksrc_cache" && apt-get source -qq --download-only "kamailio=$kver")
+(cd "$ksrc_cache" && apt-get source -qq --download-only \
+	-o APT::Sandbox::User=root "kamailio=$kver")
 # dpkg-source applies Debian's patches, so headers match the packaged binary.
 (cd "$ksrc_cache" && dpkg-source --no-check -x kamailio_*.dsc "kamailio-$kup" >/dev/null)
 say "configuring the source tree (make cfg)"
 make -s -C "$tree" cfg prefix=/usr cfg_target=/etc/kamailio/ FLAVOUR=kamailio >/dev/null
 touch "$stamp"
+link_tree
 say "kamailio $kver source tree ready at $tree"
