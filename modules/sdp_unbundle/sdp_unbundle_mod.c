@@ -21,6 +21,8 @@
 #include "core/sr_module.h"
 #include "core/dprint.h"
 
+#include "kam/epc_kam.h"
+
 MODULE_VERSION
 
 static int mod_init(void);
