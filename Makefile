@@ -3,7 +3,7 @@
 #   make run      install what is missing, build, start the demo stack
 #   make test     install what is missing, build, run every test suite
 #
-# Other targets: deps, modules (default), lib, docs, unit, fuzz, integration,
+# Other targets: deps, modules (default), lib, docs, deb, unit, fuzz, integration,
 # clean (keeps the cached Kamailio source tree), distclean (removes build/).
 
 TOP       := $(abspath .)
@@ -13,14 +13,16 @@ MODULES   := webrtc_origin wwsf_token sdp_unbundle eimsagw_ctl
 LIB_SRCS  := $(wildcard lib/*.c)
 LIB_OBJS  := $(LIB_SRCS:lib/%.c=$(BUILD)/lib/%.o)
 LIB_A     := $(BUILD)/lib/libepc.a
+# EPC_EXTRA_CFLAGS: e.g. Debian's hardening flags (packaging/debian/rules).
 LIB_CFLAGS := -O2 -g -fPIC -fvisibility=hidden -std=gnu11 -Wall -Wextra \
-	-Werror $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
+	-Werror $(shell pkg-config --cflags libxml-2.0 2>/dev/null) $(EPC_EXTRA_CFLAGS)
 # Fuzz targets run this long each inside 'make test' (longer: make fuzz FUZZ_SECONDS=600).
 FUZZ_SECONDS ?= 15
 
 export BUILD
 
-.PHONY: all modules lib deps run test unit fuzz integration docs clean distclean \
+.PHONY: all modules lib deps run test unit fuzz integration docs deb clean \
+	clean-objects distclean print-modules \
 	$(MODULES)
 
 all: modules
@@ -70,8 +72,17 @@ run: deps
 	@$(MAKE) --no-print-directory modules
 	@python3 scripts/demo.py
 
-clean:
+# The Debian package (build/deb/*.deb), checked with lintian.
+deb: deps
+	@scripts/mkdeb.sh
+
+print-modules:
+	@echo $(MODULES)
+
+clean-objects:
 	@for m in $(MODULES); do $(MAKE) -s -C modules/$$m clean >/dev/null 2>&1 || true; done
+
+clean: clean-objects
 	@$(MAKE) -s -C test/unit clean >/dev/null 2>&1 || true
 	@$(MAKE) -s -C test/fuzz clean >/dev/null 2>&1 || true
 	rm -rf $(BUILD)/lib $(BUILD)/unit $(BUILD)/fuzz $(BUILD)/test-logs \

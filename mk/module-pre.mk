@@ -10,7 +10,7 @@
 #   include ../../mk/module-post.mk
 
 EPC_TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
-EPC_BUILD ?= $(EPC_TOP)/build
+EPC_BUILD ?= $(or $(BUILD),$(EPC_TOP)/build)
 COREPATH ?= $(EPC_BUILD)/ksrc/kamailio/src
 EPC_LIB := $(EPC_BUILD)/lib/libepc.a
 EPC_VERSION ?= $(shell cat $(EPC_TOP)/VERSION)

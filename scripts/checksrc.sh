@@ -7,7 +7,8 @@
 #     glue helpers) use no Kamailio headers,
 #     logging or allocators,
 #  4. every shell script parses, every Python file compiles,
-#  5. each module README is what its docbook renders to (make docs).
+#  5. each module README is what its docbook renders to (make docs),
+#  6. VERSION and the Debian changelog agree.
 # Ends with 'checksrc: N passed, N failed'.
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
@@ -43,11 +44,17 @@ scripts_ok() {
 }
 
 docs_current() { scripts/gendoc.sh --check; }
+version_consistent() {
+	v=$(cat VERSION)
+	c=$(sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' packaging/debian/changelog)
+	[ "$v" = "$c" ] || echo "VERSION $v but packaging/debian/changelog says $c"
+}
 
 check "clang-format (.clang-format of Kamailio 5.6)" fmt
 check "no banned libc functions" banned
 check "pure cores free of Kamailio APIs" pure
 check "shell and python scripts parse" scripts_ok
 check "module READMEs generated from their docbook" docs_current
+check "VERSION matches packaging/debian/changelog" version_consistent
 echo "checksrc: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

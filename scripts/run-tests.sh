@@ -4,7 +4,8 @@
 # with every runner's summary line. Exit status is non-zero if any failed.
 #
 # Suites: checksrc, unit (cmocka), fuzz (libFuzzer, FUZZ_SECONDS each),
-# integration (real kamailio + rtpengine + SIP clients on 127.0.0.1).
+# integration (real kamailio + rtpengine + SIP clients on 127.0.0.1),
+# package (make deb, lintian, dpkg -i, load by bare name, dpkg --purge).
 # SUITES="unit integration" make test  runs a subset.
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
@@ -12,7 +13,7 @@ build=${BUILD:-$top/build}
 results=$build/results
 rm -rf "$results"
 mkdir -p "$results"
-suites=${SUITES:-checksrc unit fuzz integration}
+suites=${SUITES:-checksrc unit fuzz integration package}
 failed=0
 start=$(date +%s)
 
@@ -39,6 +40,7 @@ for s in $suites; do
 	unit)        run_suite unit status_to make -s --no-print-directory unit ;;
 	fuzz)        run_suite fuzz status_to make -s --no-print-directory fuzz ;;
 	integration) run_suite integration status_to python3 test/integration/run.py ;;
+	package)     run_suite package status_to python3 test/package/run.py ;;
 	*) echo "unknown suite $s"; failed=1 ;;
 	esac
 done
