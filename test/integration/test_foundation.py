@@ -35,17 +35,19 @@ def test_register_digest_over_wss(stack):
         assert r1.status == 401, r1
         assert r1.get('WWW-Authenticate', '').startswith('Digest ')
         assert r2 is not None and r2.status == 200, r2
-        # Path inserted by the eP-CSCF is echoed, Service-Route and the
-        # implicit registration set come from the IMS core.
+        # Path inserted by the eP-CSCF is echoed (a loose route to the
+        # eP-CSCF's Mw side carrying the WIC's RFC 5626 flow token),
+        # Service-Route and the implicit registration set come from the core.
         path = r2.get('Path')
-        assert path and 'lr' in path and 'received=' in path, r2
+        assert path and ';lr' in path and ';ob' in path, r2
+        assert '@127.0.0.1:%d;' % stack.ports['epc_mw'] in path, r2
         assert 'sip:orig@127.0.0.1:%d' % stack.ports['core'] in r2.get('Service-Route', '')
         assert '<tel:+15550100>' in r2.get('P-Associated-URI', '')
         assert ua.contact_user in r2.get('Contact', '')
         # the IMS core stored the contact with the Path toward the eP-CSCF
         dump = stack.kamcmd('ims-core', 'ul.dump')
         assert ua.contact_user in dump
-        assert 'received=sip:127.0.0.1:%d' % ua.ws.local[1] in dump.replace('%3A', ':'), dump
+        assert sip.uri_of(path) in dump, dump
         # de-register: challenged and authenticated like any REGISTER
         r3, r4 = ua.register_digest(expires=0)
         assert r3.status == 401 and r4.status == 200, (r3, r4)
