@@ -35,13 +35,17 @@ def _pick(fixed, used):
 
 class Stack:
     def __init__(self, rundir, ports=None, debug=2, wwsf=False,
-                 epc_defines=None, core_defines=None, tcp_children=None):
+                 epc_defines=None, core_defines=None, tcp_children=None,
+                 sipdump=False):
         self.rundir = os.path.abspath(rundir)
         self.debug = debug
         self.wwsf = wwsf
         self.epc_defines = dict(epc_defines or {})
         self.core_defines = dict(core_defines or {})
         self.tcp_children = tcp_children
+        # sipdump: both kamailios write every SIP message they receive and
+        # send to text files in <rundir>/sipdump (see sip_messages()).
+        self.sipdump = sipdump
         want = dict(ports or {})
         used = set()
         self.ports = {k: _pick(want.get(k), used) for k in
@@ -61,9 +65,15 @@ class Stack:
     def ctl(self, name):
         return os.path.join(self.rundir, name + '_ctl')
 
+    @property
+    def sipdump_dir(self):
+        return os.path.join(self.rundir, 'sipdump')
+
     # -- lifecycle --
     def start(self):
         os.makedirs(self.rundir, exist_ok=True)
+        if self.sipdump:
+            os.makedirs(self.sipdump_dir, exist_ok=True)
         subprocess.run([os.path.join(TOP, 'scripts', 'mkcerts.sh'),
                         self.certs], check=True)
         db = os.path.join(self.rundir, 'ims-core-db')
@@ -138,7 +148,12 @@ class Stack:
              'CORE_DB': '"text://%s"' % db,
              'CORE_CTL': '"unix:%s"' % self.ctl('ims-core'),
              'CORE_MPATH': '"%s"' % KAM_MODULES,
-             'CORE_DEBUG': self.debug}
+             'CORE_DEBUG': self.debug,
+             # the eP-CSCF's Mw side: trusted for TNA and P-Asserted-Identity
+             'CORE_EPC_IP': '"127.0.0.1"',
+             'CORE_EPC_PORT': self.ports['epc_mw']}
+        if self.sipdump:
+            d['CORE_SIPDUMP'] = '"%s"' % self.sipdump_dir
         d.update(self.core_defines)
         return self._kamailio('ims-core',
                               os.path.join(TOP, 'kamailio-cfg', 'ims-core',
@@ -157,6 +172,8 @@ class Stack:
              'EPC_DEBUG': self.debug}
         if self.tcp_children:
             d['EPC_TCP_CHILDREN'] = self.tcp_children
+        if self.sipdump:
+            d['EPC_SIPDUMP'] = '"%s"' % self.sipdump_dir
         d.update(self.epc_defines)
         p = self._kamailio('ep-cscf', os.path.join(TOP, 'kamailio-cfg',
                                                    'ep-cscf', 'kamailio.cfg'), d)
@@ -189,6 +206,41 @@ class Stack:
 
     def log(self, name):
         return self.procs[name].log()
+
+    def sip_messages(self, name, tag=None, since=0.0):
+        """The SIP messages kamailio `name` ('ims-core' or 'ep-cscf') wrote
+        with sipdump (stack started with sipdump=True), oldest first: dicts
+        with tag ('rcv'/'snd'), time, proto, src/dst (ip, port), msg
+        (sip.Message). tag and since (a time.time() value) filter."""
+        from . import sip
+        out = []
+        if not os.path.isdir(self.sipdump_dir):
+            return out
+        for fn in sorted(os.listdir(self.sipdump_dir)):
+            if not fn.startswith(name + '-'):
+                continue
+            with open(os.path.join(self.sipdump_dir, fn), 'rb') as f:
+                data = f.read().decode('utf-8', errors='replace')
+            for rec in data.split('====================\n')[1:]:
+                head, sep, rest = rec.partition('~~~~~~~~~~~~~~~~~~~~\n')
+                body, sep2, _ = rest.partition('||||||||||||||||||||\n')
+                if not sep or not sep2:
+                    continue      # record still being written
+                meta = dict(line.split(': ', 1) for line in head.splitlines()
+                            if ': ' in line)
+                try:
+                    msg = sip.Message.parse(body)
+                except ValueError:
+                    continue
+                d = {'tag': meta.get('tag'), 'time': float(meta.get('time', 0)),
+                     'proto': meta.get('proto', '').split(' ')[0],
+                     'src': (meta.get('srcip'), int(meta.get('srcport', 0))),
+                     'dst': (meta.get('dstip'), int(meta.get('dstport', 0))),
+                     'msg': msg}
+                if (tag is None or d['tag'] == tag) and d['time'] >= since:
+                    out.append(d)
+        out.sort(key=lambda d: d['time'])
+        return out
 
     def alive(self):
         return {n: p.alive() for n, p in self.procs.items()}

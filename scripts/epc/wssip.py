@@ -11,6 +11,7 @@ import struct
 import time
 
 from . import sip
+from .ua import UAMixin
 
 WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
 
@@ -189,8 +190,9 @@ class WsClient:
             self.sock = None
 
 
-class WicUA:
-    """A WebRTC IMS Client over WebSocket, as far as SIP goes."""
+class WicUA(UAMixin):
+    """A WebRTC IMS Client over WebSocket, as far as SIP goes (calls,
+    dialogs and MESSAGE come from UAMixin)."""
 
     def __init__(self, ws, impu, impi=None, password=None, domain=None):
         self.ws = ws
@@ -208,6 +210,9 @@ class WicUA:
     @property
     def contact(self):
         return '<sip:%s@%s;transport=ws>' % (self.contact_user, self.inst)
+
+    def new_via(self):
+        return 'SIP/2.0/WSS %s;branch=z9hG4bK%s' % (self.inst, sip.rand_hex(8))
 
     def request(self, method, ruri, headers=(), body='', call_id=None,
                 to=None, from_tag=None, to_tag=None):
