@@ -15,7 +15,9 @@ from epc import sip
 from epc.udpsip import UdpUA
 from epc.wssip import WsClient, WicUA, Closed
 
-STACK = {'sipdump': True}
+# every test here comes from 127.0.0.1: pike's per-IP threshold is raised
+# (test_pcscf_flood.py checks the flood protection itself)
+STACK = {'sipdump': True, 'epc_defines': {'EPC_PIKE_REQS': 2000}}
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 SDP_WIC = '\r\n'.join([
@@ -228,7 +230,7 @@ def test_core_tna_only_from_epcscf(stack):
         _, r = ue.register(300, auth)
         assert r.status == 401, r
         assert 'auth-done from untrusted 127.0.0.1:%d' % ue.port in stack.log('ims-core')
-        assert 'carol' not in stack.kamcmd('ims-core', 'ul.dump')
+        assert ue.contact_user not in stack.kamcmd('ims-core', 'ul.dump')
     finally:
         ue.close()
 
@@ -303,3 +305,254 @@ def test_call_wic_to_ims_ue(stack):
         ue.close()
         deregister(ua)
         ua.ws.close()
+
+
+def sipp(stack, scenario, port, *args, timeout=30):
+    """Run sipp with a scenario of test/integration/sipp/ from a UE port;
+    returns (returncode, its message trace)."""
+    logdir = os.path.join(stack.rundir, 'sipp')
+    os.makedirs(logdir, exist_ok=True)
+    trace = os.path.join(logdir, '%s-%d.log' % (scenario, port))
+    argv = ['sipp', '-sf', os.path.join(HERE, 'sipp', scenario + '.xml'),
+            '-i', '127.0.0.1', '-p', str(port), '-m', '1',
+            '-timeout', '%ds' % (timeout - 5), '-timeout_error',
+            '-trace_msg', '-message_file', trace, '-nostdin',
+            '127.0.0.1:%d' % stack.ports['core']] + list(args)
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    try:
+        with open(trace) as f:
+            msgs = f.read()
+    except OSError:
+        msgs = ''
+    return r.returncode, msgs + r.stdout[-2000:] + r.stderr[-2000:]
+
+
+def register_port(stack, user):
+    """Register `user` at the core from a UDP port that sipp will then use."""
+    ue = ims_ue(stack, user)
+    port = ue.port
+    ue.close()
+    return port
+
+
+def unregister_port(stack, user, port):
+    ue = UdpUA('sip:%s@ims.test' % user, ('127.0.0.1', stack.ports['core']),
+               impi='%s@ims.test' % user, password=user + '-pw', port=port)
+    try:
+        deregister(ue)
+    finally:
+        ue.close()
+
+
+def test_call_ims_ue_to_wic_sipp(stack):
+    """sipp as a plain IMS UE calls a WIC: INVITE, 180, 200, ACK, BYE."""
+    ua = registered_wic(stack, 'alice')
+    port = register_port(stack, 'dave')
+    try:
+        def wic_side():
+            c = ua.answer(SDP_WIC)
+            bye = ua.expect_bye(timeout=10)
+            return c, bye
+        party = Bg(wic_side)
+        rc, trace = sipp(stack, 'uac_call', port, '-s', 'alice',
+                         '-key', 'from_user', 'dave')
+        assert rc == 0, trace
+        c, bye = party.result()
+        inv = c.invite
+        # delivered over the WIC's own connection, routed by its flow
+        assert inv.ruri.startswith('sip:%s@%s' % (ua.contact_user, ua.inst)), inv
+        assert inv.get('P-Asserted-Identity') == '<sip:dave@ims.test>', inv
+        assert inv.get('P-Charging-Vector') is None, inv
+        assert inv.body.startswith('v=0')
+        assert c.ack is not None and bye.method == 'BYE'
+        # the WIC's 200 OK reached the UE with an identity asserted for it
+        assert '<sip:alice@ims.test>' in trace.split('SIP/2.0 200 OK', 1)[1], trace
+    finally:
+        unregister_port(stack, 'dave', port)
+        deregister(ua)
+        ua.ws.close()
+
+
+def test_call_wic_to_ims_ue_sipp(stack):
+    """A WIC calls sipp answering as a plain IMS UE."""
+    port = register_port(stack, 'erin')
+    ua = registered_wic(stack, 'alice')
+    try:
+        ue = Bg(sipp, stack, 'uas_answer', port)
+        time.sleep(0.3)
+        c = ua.call('sip:erin@ims.test', SDP_WIC)
+        assert c.final.status == 200, c.final
+        assert [p.status for p in c.provisional if p.status > 100] == [180]
+        assert 'RTP/AVP' in c.final.body
+        r = ua.bye(c)
+        assert r.status == 200, r
+        rc, trace = ue.result(40)
+        assert rc == 0, trace
+        assert 'P-Asserted-Identity: <sip:alice@ims.test>' in trace, trace
+    finally:
+        unregister_port(stack, 'erin', port)
+        deregister(ua)
+        ua.ws.close()
+
+
+def test_call_wic_to_wic_through_core(stack):
+    a = registered_wic(stack, 'alice')
+    b = registered_wic(stack, 'bob')
+    t0 = time.time()
+    try:
+        answer = Bg(b.answer, SDP_WIC)
+        c = a.call('sip:bob@ims.test', SDP_WIC)
+        cb = answer.result()
+        assert c.final.status == 200, c.final
+        assert cb.ack is not None
+        assert cb.invite.get('P-Asserted-Identity') == '<sip:alice@ims.test>'
+        # through the core: it saw the INVITE once (originating and
+        # terminating in one S-CSCF here)
+        assert len(core_rcv(stack, 'INVITE', t0)) == 1
+        # re-INVITE from the callee and BYE from the callee, over the flows
+        reinv = Bg(a.next_request, 'INVITE')
+        sent = Bg(b.in_dialog, cb, 'INVITE', [('Content-Type', 'application/sdp')],
+                  SDP_WIC)
+        ri = reinv.result()
+        a.reply(ri, 200, 'OK', headers=[('Contact', a.contact),
+                                         ('Content-Type', 'application/sdp')],
+                body=SDP_WIC)
+        assert sent.result().status == 200
+        ack = cb.dialog.request('ACK', b.new_via(), b.contact, cseq=cb.dialog.cseq)
+        b.send(ack)
+        assert a.next_request('ACK').method == 'ACK'
+        bye = Bg(a.expect_bye)
+        assert b.bye(cb).status == 200
+        assert bye.result().method == 'BYE'
+    finally:
+        for u in (a, b):
+            deregister(u)
+            u.ws.close()
+
+
+def test_call_to_closed_connection_480(stack):
+    ua = registered_wic(stack, 'carol')
+    ue = ims_ue(stack, 'dave')
+    try:
+        key = '127.0.0.1:%d::aor' % ua.ws.local[1]
+        assert ua.contact_user in stack.kamcmd('ims-core', 'ul.dump')
+        ua.ws.close()                        # the browser tab went away
+        end = time.monotonic() + 5
+        while key in stack.kamcmd('ep-cscf', 'htable.dump', 'epcreg'):
+            assert time.monotonic() < end, 'eP-CSCF kept the closed flow'
+            time.sleep(0.1)
+        c = ue.call('sip:carol@ims.test', SDP_UE)
+        # eP-CSCF: 430 Flow Failed to the core (RFC 5626), which drops the
+        # binding and tells the caller 480
+        assert c.final.status == 480, c.final
+        assert ua.contact_user not in stack.kamcmd('ims-core', 'ul.dump')
+        c = ue.call('tel:+15550100', SDP_UE)      # alice: not registered
+        assert c.final.status == 480, c.final
+    finally:
+        deregister(ue)
+        ue.close()
+
+
+def test_call_to_abruptly_dropped_connection(stack):
+    ua = registered_wic(stack, 'carol')
+    ue = ims_ue(stack, 'dave')
+    try:
+        key = '127.0.0.1:%d::aor' % ua.ws.local[1]
+        ua.ws.sock.close()                   # TCP gone, no WebSocket close
+        ua.ws.sock = None
+        end = time.monotonic() + 5
+        while key in stack.kamcmd('ep-cscf', 'htable.dump', 'epcreg'):
+            assert time.monotonic() < end, 'eP-CSCF kept the dropped flow'
+            time.sleep(0.1)
+        c = ue.call('sip:carol@ims.test', SDP_UE, timeout=40)
+        assert c.final.status == 480, c.final
+        assert ua.contact_user not in stack.kamcmd('ims-core', 'ul.dump')
+    finally:
+        deregister(ue)
+        ue.close()
+
+
+def test_message_both_ways(stack):
+    ua = registered_wic(stack, 'alice')
+    ue = ims_ue(stack, 'dave')
+    try:
+        got = Bg(ue.expect_message)
+        r = ua.message('tel:+15550103', 'hello from the browser')
+        assert r.status == 200, r
+        m = got.result()
+        assert m.body == 'hello from the browser'
+        got = Bg(ua.expect_message)
+        r = ue.message('sip:alice@ims.test', 'hello from IMS')
+        assert r.status == 200, r
+        m = got.result()
+        assert m.body == 'hello from IMS'
+        assert m.get('P-Asserted-Identity') == '<sip:dave@ims.test>', m
+        assert m.ruri.startswith('sip:%s@%s' % (ua.contact_user, ua.inst)), m
+    finally:
+        deregister(ue)
+        ue.close()
+        deregister(ua)
+        ua.ws.close()
+
+
+def test_subscribe_reg_event(stack):
+    ua = registered_wic(stack, 'alice')
+    try:
+        ua.cseq += 1
+        tag = sip.rand_hex(6)
+        sub = sip.Message('SUBSCRIBE sip:alice@ims.test SIP/2.0', [
+            ('Via', ua.new_via()), ('Max-Forwards', '70'),
+            ('From', '<sip:alice@ims.test>;tag=' + tag),
+            ('To', '<sip:alice@ims.test>'), ('Call-ID', sip.rand_hex(8) + '@sub'),
+            ('CSeq', '%d SUBSCRIBE' % ua.cseq), ('Contact', ua.contact),
+            ('Event', 'reg'), ('Expires', '600'),
+            ('Accept', 'application/reginfo+xml')])
+        r = ua.transaction(sub)
+        assert r.status == 200, r
+        n = ua.next_request('NOTIFY')
+        ua.reply(n, 200, 'OK')
+        assert n.get('Event') == 'reg'
+        assert sip.param(n.get('To'), 'tag') == tag
+        assert sip.param(n.get('From'), 'tag') == sip.param(r.get('To'), 'tag')
+        assert 'state="active"' in n.body and 'sip:alice@ims.test' in n.body
+    finally:
+        deregister(ua)
+        ua.ws.close()
+
+
+def test_w2_cannot_route_to_another_flow(stack):
+    """A WIC holding another WIC's flow token (as a Route) cannot use the
+    eP-CSCF to reach that WIC directly: everything from W2 goes to Mw."""
+    a = wic(stack, 'alice')
+    b = registered_wic(stack, 'bob')
+    try:
+        r1, r2 = a.register_digest()
+        assert r2.status == 200
+        token_route = r2.get('Path')          # alice's flow
+        req = b.request('MESSAGE', 'sip:%s@%s;transport=ws' % (a.contact_user, a.inst),
+                        [('Route', token_route), ('Content-Type', 'text/plain')],
+                        'sneaky', to='sip:alice@ims.test', to_tag='x1')
+        r = b.transaction(req)
+        assert r.status == 403, r
+        try:
+            m = a.next_request('MESSAGE', timeout=1.0)
+            raise AssertionError('delivered: %s' % m)
+        except TimeoutError:
+            pass
+    finally:
+        for u in (a, b):
+            deregister(u)
+            u.ws.close()
+
+
+def test_mw_bad_flow_token_forbidden(stack):
+    ue = UdpUA('sip:dave@ims.test', ('127.0.0.1', stack.ports['epc_mw']))
+    try:
+        req = ue.request('MESSAGE', 'sip:x@y.invalid;transport=ws',
+                         [('Route', '<sip:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA@127.0.0.1:%d;lr;ob>'
+                           % stack.ports['epc_mw']),
+                          ('Content-Type', 'text/plain')], 'x')
+        r = ue.transaction(req)
+        assert r.status == 403, r
+    finally:
+        ue.close()
