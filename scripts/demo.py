@@ -60,7 +60,12 @@ def main():
     print('  chromium --ignore-certificate-errors-spki-list=%s https://127.0.0.1:%d/'
           % (spki_hash(cert), p['wwsf']))
     print('Demo subscribers: kamailio-cfg/ims-core/subscribers.txt')
+    print('An IMS UE on Mw (answers calls, prints what it receives):')
+    print('  python3 scripts/epc/udpsip.py --core 127.0.0.1:%d --user dave '
+          '--password dave-pw --seconds 300 listen' % p['core'])
     print('Inspect: kamcmd -s %s ws.dump' % stack.ctl('ep-cscf'))
+    print('         kamcmd -s %s htable.dump epcreg   (registrations per flow)'
+          % stack.ctl('ep-cscf'))
     print('\nCtrl-C stops everything.', flush=True)
     rc = 0
     try:

@@ -124,6 +124,16 @@ def test_register_relayed_untouched(stack):
         sent = sip.parse_challenge(second.get('Authorization'))
         assert sent['username'] == 'alice@ims.test' and sent['nonce'] == ch['nonce']
         assert 'integrity-protected' not in second.get('Authorization')
+        from_wic = [d['msg'] for d in stack.sip_messages('ep-cscf', 'rcv', t0)
+                    if d['proto'] in ('ws', 'wss') and not d['msg'].is_response
+                    and d['msg'].get('Call-ID') == second.get('Call-ID')]
+        assert [m.get('Authorization') for m in from_wic] == \
+            [m.get('Authorization') for m in regs], (from_wic, regs)
+        # and the challenge reached the WIC as the core sent it
+        core_401 = [d['msg'] for d in stack.sip_messages('ims-core', 'snd', t0)
+                    if d['msg'].is_response and d['msg'].status == 401 and
+                    d['msg'].get('Call-ID') == second.get('Call-ID')]
+        assert core_401[0].get('WWW-Authenticate') == r1.get('WWW-Authenticate')
         # the eP-CSCF keeps the registration of this flow
         dump = stack.kamcmd('ep-cscf', 'htable.dump', 'epcreg')
         assert 'sip:alice@ims.test,tel:+15550100' in dump, dump
@@ -556,3 +566,34 @@ def test_mw_bad_flow_token_forbidden(stack):
         assert r.status == 403, r
     finally:
         ue.close()
+
+
+def test_core_tna_from_epcscf_registers_without_challenge(stack):
+    """What wwsf_token (U.2.1.3) will send: a REGISTER from the eP-CSCF's Mw
+    address with integrity-protected="auth-done" is registered by the test
+    core without a challenge (sent here from the eP-CSCF's own socket with
+    tm's RPC, the way the module's forwarded REGISTER leaves it)."""
+    auth = ('Digest username="carol@ims.test", realm="ims.test", '
+            'uri="sip:ims.test", nonce="", response="", '
+            'integrity-protected="auth-done"')
+    contact = 'tna%s' % sip.rand_hex(3)
+    hdrs = ('From: <sip:carol@ims.test>;tag=%s\r\nTo: <sip:carol@ims.test>\r\n'
+            'Contact: <sip:%s@tna.invalid;transport=ws>;expires=60\r\n'
+            'Authorization: %s\r\nPath: <sip:tna@127.0.0.1:%d;lr>\r\n'
+            'Require: path\r\nP-Visited-Network-ID: ims.test\r\n'
+            'Supported: path\r\nContent-Type: text/plain\r\n'
+            % (sip.rand_hex(4), contact, auth, stack.ports['epc_mw']))
+    out = stack.kamcmd('ep-cscf', 'tm.t_uac_wait_block', 'REGISTER',
+                       'sip:ims.test', 'sip:127.0.0.1:%d' % stack.ports['core'],
+                       'udp:127.0.0.1:%d' % stack.ports['epc_mw'], hdrs, '')
+    assert '200' in out, out
+    assert contact in stack.kamcmd('ims-core', 'ul.dump')
+    assert 'auth-done from trusted eP-CSCF' in stack.log('ims-core')
+    # unquoted, as Kamailio's IMS modules write it, works the same
+    out = stack.kamcmd('ep-cscf', 'tm.t_uac_wait_block', 'REGISTER',
+                       'sip:ims.test', 'sip:127.0.0.1:%d' % stack.ports['core'],
+                       'udp:127.0.0.1:%d' % stack.ports['epc_mw'],
+                       hdrs.replace('expires=60', 'expires=0')
+                       .replace('"auth-done"', 'auth-done'), '')
+    assert '200' in out, out
+    assert contact not in stack.kamcmd('ims-core', 'ul.dump')
