@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from . import ng
+from . import ng, registry
 from .procs import ProcessGroup, free_port, port_is_free, wait_tcp
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
@@ -36,8 +36,12 @@ def _pick(fixed, used):
 class Stack:
     def __init__(self, rundir, ports=None, debug=2, wwsf=False,
                  epc_defines=None, core_defines=None, tcp_children=None,
-                 sipdump=False):
+                 sipdump=False, wwsf_registry=None):
+        """wwsf_registry: the WWSF trust registry the eP-CSCF starts with, a
+        list of epc.registry.Wwsf or a function(stack) returning one
+        (default: epc.registry.default - the demo page's origin)."""
         self.rundir = os.path.abspath(rundir)
+        self.wwsf_registry = wwsf_registry or registry.default
         self.debug = debug
         self.wwsf = wwsf
         self.epc_defines = dict(epc_defines or {})
@@ -69,6 +73,20 @@ class Stack:
     def sipdump_dir(self):
         return os.path.join(self.rundir, 'sipdump')
 
+    @property
+    def registry_path(self):
+        """The WWSF registry file the eP-CSCF loads (rewrite it, then
+        kamcmd webrtc_origin.reload)."""
+        return os.path.join(self.rundir, 'wwsf-registry.xml')
+
+    @property
+    def wwsf_origin(self):
+        """The Origin of the WWSF demo page (in the default registry)."""
+        return 'https://127.0.0.1:%d' % self.ports['wwsf']
+
+    def write_registry(self, wwsfs):
+        registry.write(self.registry_path, wwsfs)
+
     # -- lifecycle --
     def start(self):
         os.makedirs(self.rundir, exist_ok=True)
@@ -81,6 +99,8 @@ class Stack:
                         os.path.join(TOP, 'kamailio-cfg', 'ims-core', 'mkdb.py'),
                         os.path.join(TOP, 'kamailio-cfg', 'ims-core',
                                      'subscribers.txt'), db], check=True)
+        wwsfs = self.wwsf_registry
+        self.write_registry(wwsfs(self) if callable(wwsfs) else wwsfs)
         try:
             self._start_rtpengine()
             self._start_core(db)
@@ -169,6 +189,7 @@ class Stack:
              'EPC_TLS_KEY': '"%s"' % os.path.join(self.certs, 'server.key'),
              'EPC_CTL': '"unix:%s"' % self.ctl('ep-cscf'),
              'EPC_NG_URI': '"udp:127.0.0.1:%d"' % self.ports['ng'],
+             'EPC_WWSF_REGISTRY': '"%s"' % self.registry_path,
              'EPC_DEBUG': self.debug}
         if self.tcp_children:
             d['EPC_TCP_CHILDREN'] = self.tcp_children

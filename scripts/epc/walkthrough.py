@@ -35,7 +35,7 @@ def run(rundir):
     steps = []
     with stack:
         ws = WsClient('127.0.0.1', stack.ports['epc_wss'], cafile=stack.cafile,
-                      origin='https://127.0.0.1')
+                      origin=stack.wwsf_origin)
         ws.connect()
         wic = WicUA(ws, 'sip:alice@ims.test', impi='alice@ims.test',
                     password='alice-pw')

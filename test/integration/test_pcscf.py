@@ -31,7 +31,7 @@ SDP_UE = '\r\n'.join([
 
 def wic(stack, user='alice', password=None):
     ws = WsClient('127.0.0.1', stack.ports['epc_wss'], cafile=stack.cafile,
-                  origin='https://127.0.0.1')
+                  origin=stack.wwsf_origin)
     ws.connect()
     return WicUA(ws, 'sip:%s@ims.test' % user, impi='%s@ims.test' % user,
                  password=password or user + '-pw')

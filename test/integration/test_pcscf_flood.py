@@ -11,7 +11,7 @@ STACK = {'epc_defines': {'EPC_PIKE_REQS': 20, 'EPC_PIKE_UNIT': 2}}
 
 def test_w2_flood_blocked_then_released(stack):
     ws = WsClient('127.0.0.1', stack.ports['epc_wss'], cafile=stack.cafile,
-                  origin='https://127.0.0.1')
+                  origin=stack.wwsf_origin)
     ws.connect()
     ua = WicUA(ws, 'sip:alice@ims.test')
     uri = 'sip:127.0.0.1:%d;transport=ws' % stack.ports['epc_wss']
