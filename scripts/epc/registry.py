@@ -113,14 +113,11 @@ def write(path, wwsfs):
 
 def default(stack):
     """The registry every stack starts with: the WWSF demo page's own origin
-    (its port is chosen at run time) and a test operator with a wildcard."""
+    (its port is chosen at run time; stack.wwsf_origin), allowed to
+    allocate identities of the test IMS core's domain."""
     port = stack.ports['wwsf']
     return [
         Wwsf('demo', ['https://127.0.0.1:%d' % port, 'https://localhost:%d' % port],
              description='WWSF demo (kamailio-cfg/wwsf-demo)',
              identities=[('impu-domain', 'ims.test'), ('impi-domain', 'ims.test')]),
-        Wwsf('test-operator', ['https://webrtc.operator.example',
-                               'https://*.portal.operator.example'],
-             description='integration tests',
-             identities=[('impu-domain', 'ims.test')]),
     ]

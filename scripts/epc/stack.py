@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from . import ng, registry
+from . import ng, registry, rpcout
 from .procs import ProcessGroup, free_port, port_is_free, wait_tcp
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
@@ -224,6 +224,10 @@ class Stack:
             raise StackError('kamcmd %s %s failed: %s%s' %
                              (name, ' '.join(map(str, args)), r.stdout, r.stderr))
         return r.stdout
+
+    def rpc(self, name, *args, check=True):
+        """kamcmd with its output parsed (epc.rpcout): dicts, lists, ints."""
+        return rpcout.parse(self.kamcmd(name, *args, check=check))
 
     def log(self, name):
         return self.procs[name].log()

@@ -33,6 +33,10 @@ class Closed(Exception):
 
 
 class WsClient:
+    """origin: the Origin header value, None for no Origin header, or a
+    list/tuple of values for several Origin headers (tests). extra_headers:
+    (name, value) pairs added as they are."""
+
     def __init__(self, host, port, tls=True, cafile=None, origin=None,
                  path='/', subprotocol='sip', timeout=5.0, extra_headers=()):
         self.host, self.port, self.tls = host, port, tls
@@ -60,10 +64,12 @@ class WsClient:
                  'Sec-WebSocket-Key: ' + key, 'Sec-WebSocket-Version: 13']
         if self.subprotocol:
             lines.append('Sec-WebSocket-Protocol: ' + self.subprotocol)
-        if self.origin is not None:
+        if isinstance(self.origin, (list, tuple)):
+            lines += ['Origin: ' + o for o in self.origin]
+        elif self.origin is not None:
             lines.append('Origin: ' + self.origin)
         lines += ['%s: %s' % h for h in self.extra_headers]
-        self.sock.sendall(('\r\n'.join(lines) + '\r\n\r\n').encode())
+        self.sock.sendall(('\r\n'.join(lines) + '\r\n\r\n').encode('utf-8', 'surrogateescape'))
         head = self._read_until(b'\r\n\r\n')
         text = head.decode('latin-1')
         status_line, *hlines = text.split('\r\n')
@@ -175,6 +181,20 @@ class WsClient:
 
     def send_text(self, data):
         self.send_frame(0x1, data if isinstance(data, bytes) else data.encode())
+
+    def abort(self):
+        """Drop the connection without a close frame, with a TCP reset."""
+        if self.sock is None:
+            return
+        try:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                 struct.pack('ii', 1, 0))
+        except OSError:
+            pass
+        try:
+            self.sock.close()
+        finally:
+            self.sock = None
 
     def close(self, send_close=True):
         if self.sock is None:
