@@ -52,8 +52,8 @@ static epc_wwsf_registry_t *reg(const char *xml)
 	epc_wwsf_registry_t *r = NULL;
 	char err[EPC_WWSF_ERR_MAX];
 
-	if(epc_wwsf_registry_load_mem(xml, strlen(xml), &o, &alloc, &r, err,
-			   sizeof(err))
+	if(epc_wwsf_registry_load_mem(
+			   xml, strlen(xml), &o, &alloc, &r, err, sizeof(err))
 			!= 0)
 		fail_msg("%s", err);
 	return r;
@@ -107,8 +107,8 @@ static void test_admit(void **state)
 	assert_int_equal(worigin_state_init(&st, &alloc, 100), 0);
 	assert_int_equal(st.n_buckets, 128);
 	/* nothing published yet */
-	assert_int_equal(admit(&st, 1, "https://webrtc.op.example", "", &d),
-			WORIGIN_ERROR);
+	assert_int_equal(
+			admit(&st, 1, "https://webrtc.op.example", "", &d), WORIGIN_ERROR);
 	assert_int_equal(worigin_publish(&st, reg(REG1), 10), 1);
 
 	assert_int_equal(admit(&st, 1, "https://WEBRTC.op.example:443", "", &d),
@@ -122,17 +122,17 @@ static void test_admit(void **state)
 	assert_string_equal(c->remote, "192.0.2.1:5000");
 	assert_int_equal(c->since, 1001);
 
-	assert_int_equal(admit(&st, 2, "https://a.b.op.example", "", &d),
-			WORIGIN_ALLOWED);
+	assert_int_equal(
+			admit(&st, 2, "https://a.b.op.example", "", &d), WORIGIN_ALLOWED);
 	assert_string_equal(d.wwsf, "op");
-	assert_int_equal(admit(&st, 3, "https://op.example", "", &d),
-			WORIGIN_NOT_ALLOWED);
+	assert_int_equal(
+			admit(&st, 3, "https://op.example", "", &d), WORIGIN_NOT_ALLOWED);
 	assert_string_equal(d.wwsf, "");
 	assert_string_equal(d.origin, "https://op.example");
 	assert_int_equal(admit(&st, 3, "http://webrtc.op.example", "", &d),
 			WORIGIN_NOT_ALLOWED);
-	assert_int_equal(admit(&st, 3, "https://off.example", "", &d),
-			WORIGIN_DISABLED);
+	assert_int_equal(
+			admit(&st, 3, "https://off.example", "", &d), WORIGIN_DISABLED);
 	assert_string_equal(d.wwsf, "off");
 	assert_null(worigin_conn_find(&st, 3));
 
@@ -144,21 +144,21 @@ static void test_admit(void **state)
 	assert_string_equal(worigin_conn_find(&st, 4)->wwsf, "native");
 
 	/* connection cap, freed by a close */
-	assert_int_equal(admit(&st, 5, "https://two.example:8443", "", &d),
-			WORIGIN_ALLOWED);
-	assert_int_equal(admit(&st, 6, "https://two.example:8443", "", &d),
-			WORIGIN_ALLOWED);
-	assert_int_equal(admit(&st, 7, "https://two.example:8443", "", &d),
-			WORIGIN_LIMIT);
+	assert_int_equal(
+			admit(&st, 5, "https://two.example:8443", "", &d), WORIGIN_ALLOWED);
+	assert_int_equal(
+			admit(&st, 6, "https://two.example:8443", "", &d), WORIGIN_ALLOWED);
+	assert_int_equal(
+			admit(&st, 7, "https://two.example:8443", "", &d), WORIGIN_LIMIT);
 	assert_string_equal(d.wwsf, "two");
 	/* re-checking a bound connection replaces its binding */
-	assert_int_equal(admit(&st, 6, "https://two.example:8443", "", &d),
-			WORIGIN_ALLOWED);
+	assert_int_equal(
+			admit(&st, 6, "https://two.example:8443", "", &d), WORIGIN_ALLOWED);
 	assert_int_equal(wstat(&st, "two")->current, 2);
 	assert_int_equal(worigin_conn_remove(&st, 5), 1);
 	assert_int_equal(worigin_conn_remove(&st, 5), 0);
-	assert_int_equal(admit(&st, 7, "https://two.example:8443", "", &d),
-			WORIGIN_ALLOWED);
+	assert_int_equal(
+			admit(&st, 7, "https://two.example:8443", "", &d), WORIGIN_ALLOWED);
 
 	assert_int_equal(wstat(&st, "op")->accepted, 2);
 	assert_int_equal(wstat(&st, "off")->rejected_disabled, 1);
@@ -180,8 +180,8 @@ static void test_reload(void **state)
 	assert_int_equal(worigin_publish(&st, reg(REG1), 10), 1);
 	assert_int_equal(admit(&st, 1, "https://webrtc.op.example", "", &d),
 			WORIGIN_ALLOWED);
-	assert_int_equal(admit(&st, 2, "https://native.example", "", &d),
-			WORIGIN_ALLOWED);
+	assert_int_equal(
+			admit(&st, 2, "https://native.example", "", &d), WORIGIN_ALLOWED);
 	v1 = worigin_acquire(&st);
 	assert_non_null(v1);
 	assert_ptr_equal(worigin_version_of(&st, v1->reg), v1);
@@ -209,8 +209,8 @@ static void test_reload(void **state)
 	}
 	worigin_release(&st, v2);
 
-	assert_int_equal(admit(&st, 3, "https://late.example", "", &d),
-			WORIGIN_ALLOWED);
+	assert_int_equal(
+			admit(&st, 3, "https://late.example", "", &d), WORIGIN_ALLOWED);
 	assert_int_equal(admit(&st, 4, "https://native.example", "", &d),
 			WORIGIN_NOT_ALLOWED);
 	/* connections already open stay bound, counters follow the id */
@@ -246,8 +246,8 @@ static void test_identities(void **state)
 	assert_int_equal(worigin_conn_find(&st, 9)->n_ids, 1);
 	assert_int_equal(worigin_conn_bind_id(&st, 9, S("")), -3);
 	memset(big, 'a', sizeof(big));
-	assert_int_equal(worigin_conn_bind_id(
-							 &st, 9, (epc_span_t){big, WORIGIN_ID_MAX + 1}),
+	assert_int_equal(
+			worigin_conn_bind_id(&st, 9, (epc_span_t){big, WORIGIN_ID_MAX + 1}),
 			-3);
 	assert_int_equal(
 			worigin_conn_bind_id(&st, 9, (epc_span_t){"sip:\0x", 6}), -3);
@@ -261,7 +261,8 @@ static void test_identities(void **state)
 	assert_int_equal(worigin_conn_unbind_id(&st, 9, S("sip:u3@x")), 1);
 	assert_false(worigin_conn_has_id(worigin_conn_find(&st, 9), S("sip:u3@x")));
 	assert_int_equal(worigin_conn_unbind_id(&st, 9, S("sip:u3@x")), 0);
-	assert_int_equal(worigin_conn_unbind_id(&st, 9, S("")), WORIGIN_MAX_IDS - 1);
+	assert_int_equal(
+			worigin_conn_unbind_id(&st, 9, S("")), WORIGIN_MAX_IDS - 1);
 	assert_int_equal(worigin_conn_find(&st, 9)->n_ids, 0);
 	/* identities go with the binding */
 	assert_int_equal(worigin_conn_bind_id(&st, 9, S("sip:a@x")), 1);
@@ -393,8 +394,8 @@ static void test_alloc_failures(void **state)
 	}
 	assert_true(b > 2);
 	cnt.budget = cnt.allocs;
-	assert_int_equal(admit(&st, 1, "https://webrtc.op.example", "", &d),
-			WORIGIN_ERROR);
+	assert_int_equal(
+			admit(&st, 1, "https://webrtc.op.example", "", &d), WORIGIN_ERROR);
 	assert_int_equal(wstat(&st, "op")->current, 0);
 	cnt.budget = -1;
 	assert_int_equal(admit(&st, 1, "https://webrtc.op.example", "", &d),
