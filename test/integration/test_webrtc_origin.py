@@ -111,6 +111,10 @@ CASES = [
     ('https://webrtc.operator.example, https://evil.example', 403,
      'malformed', None),
     (OVERLONG, 403, 'malformed', None),
+    ('https://' + 'a' * 8000 + '.example', 403, 'malformed', None),
+    # an obs-folded header line
+    ('https://webrtc.operator.example\r\n .evil.example', 403, 'malformed',
+     None),
     ('https://webrtc.operator.example/', 403, 'malformed', None),
     ('https://webrtc.operator.example/wic/index.html', 403, 'malformed', None),
     ('https://user@webrtc.operator.example', 403, 'malformed', None),
@@ -181,6 +185,19 @@ def test_handshake_origins(stack):
     finally:
         for ws in opened:
             ws.close()
+
+
+def test_origin_header_name_any_case(stack):
+    # header names are case-insensitive: 'ORIGIN' is an Origin header
+    status, reason, _, ws = handshake(
+        stack, None, extra_headers=[('ORIGIN', 'https://webrtc.operator.example')])
+    assert status == 101, reason
+    assert binding_of(stack, ws)['wwsf'] == 'operator'
+    ws.close()
+    status, reason, _, _ = handshake(
+        stack, 'https://webrtc.operator.example',
+        extra_headers=[('origin', 'https://evil.example')])
+    assert (status, reason) == (403, 'Forbidden - Origin malformed')
 
 
 def test_sip_carries_wwsf_id(stack):
