@@ -219,14 +219,30 @@ static void worigin_sweep(unsigned int ticks, void *param)
 
 /* --- registry --- */
 
+#define EMPTY_REGISTRY "<wwsf-registry version=\"1\"/>"
+
 long worigin_reload(char *err, size_t errlen)
 {
+	epc_wwsf_load_opts_t empty_opts = {
+			"(no registry file)", NULL, _worigin_schema};
 	epc_wwsf_registry_t *r = NULL;
 	long gen;
 	int rc;
 
-	rc = epc_wwsf_registry_load_file(worigin_registry_path, _worigin_schema,
-			&epc_kam_shm, &r, err, errlen);
+	if(worigin_registry_path && worigin_registry_path[0]) {
+		rc = epc_wwsf_registry_load_file(worigin_registry_path, _worigin_schema,
+				&epc_kam_shm, &r, err, errlen);
+	} else if(worigin_shared->st.generation == 0) {
+		/* no file: an empty registry, every handshake is refused */
+		rc = epc_wwsf_registry_load_mem(EMPTY_REGISTRY,
+				sizeof(EMPTY_REGISTRY) - 1, &empty_opts, &epc_kam_shm, &r, err,
+				errlen);
+	} else {
+		rc = EPC_WWSF_E_ARG;
+		snprintf(err, errlen,
+				"no registry file configured (parameter "
+				"registry)");
+	}
 	WORIGIN_LOCK;
 	gen = rc == 0 ? worigin_publish(&worigin_shared->st, r, time(NULL)) : rc;
 	if(rc == 0 && gen < 0) {
@@ -253,7 +269,7 @@ long worigin_reload(char *err, size_t errlen)
 	counter_inc(_worigin_cnt.reloads);
 	LM_INFO("WWSF registry %s in force: generation %ld, %zu WWSFs, %zu "
 			"origins\n",
-			worigin_registry_path, gen, r->n_wwsf, r->n_origins);
+			r->source.s, gen, r->n_wwsf, r->n_origins);
 	return gen;
 }
 
@@ -274,10 +290,6 @@ static int mod_init(void)
 	char err[EPC_WWSF_ERR_MAX];
 	long gen;
 
-	if(worigin_registry_path == NULL || worigin_registry_path[0] == '\0') {
-		LM_ERR("the registry parameter (WWSF registry file) is required\n");
-		return -1;
-	}
 	if(_worigin_hash_size < 16 || _worigin_hash_size > (1 << 24)) {
 		LM_ERR("hash_size must be 16..16777216, not %d\n", _worigin_hash_size);
 		return -1;
@@ -331,6 +343,9 @@ static int mod_init(void)
 		LM_ERR("cannot register the sweep timer\n");
 		goto error;
 	}
+	if(worigin_registry_path == NULL || worigin_registry_path[0] == '\0')
+		LM_WARN("no WWSF registry file (parameter registry): every "
+				"WebSocket handshake is refused\n");
 	if(!module_loaded("websocket"))
 		LM_WARN("websocket module not loaded: bindings are removed by the "
 				"sweep only\n");
