@@ -182,7 +182,7 @@ static void worigin_rpc_list(rpc_t *rpc, void *ctx)
 	rpc->struct_add(th, "{", "last_reload", &lh);
 	rpc->struct_add(lh, "dsds", "time", (int)snap.reload_time, "result",
 			snap.reload_ok ? "ok" : "failed", "failures",
-			(int)snap.reload_failures, "error", snap.reload_error);
+			(int)snap.reload_failures, "reason", snap.reload_error);
 	if(rpc->struct_add(th, "[", "wwsf", &ah) < 0)
 		goto done;
 	for(i = 0; i < n; i++) {

@@ -309,6 +309,27 @@ def test_listing_filters_and_pages(stack):
             ws.close()
 
 
+def test_script_match_function(stack):
+    status, _, _, ws = handshake(stack, 'https://webrtc.operator.example')
+    assert status == 101
+    try:
+        ua = WicUA(ws, 'sip:alice@ims.test')
+        uri = 'sip:127.0.0.1:%d;transport=ws' % stack.ports['epc_wss']
+        for origin, want in (
+                ('https://z.portal.operator.example', '1 allowed operator'),
+                ('https://suspended.example', '-4 disabled suspended'),
+                ('https://evil.example', '-3 not allowed <null>'),
+                ('null', '-3 not allowed <null>'),
+                ('https://evil.example/x', '-2 malformed <null>')):
+            r = ua.transaction(ua.request('OPTIONS', uri, to=uri,
+                                          headers=[('X-Test-Origin', origin)]))
+            assert r.get('X-EPC-Match') == want, (origin, r)
+            # the connection's own binding is not touched
+            assert r.get('X-EPC-WWSF') == 'operator'
+    finally:
+        ws.close()
+
+
 def test_rpc_match_and_list(stack):
     m = stack.rpc('ep-cscf', 'webrtc_origin.match', 'https://Q.Portal.Operator.Example:443')
     assert m == {'origin': 'https://q.portal.operator.example', 'result': 'allowed',

@@ -142,7 +142,7 @@ def test_4_broken_file_keeps_registry(stack):
             assert lst['generation'] == gen, lst
             assert lst['last_reload']['result'] == 'failed'
             assert lst['last_reload']['failures'] == fails + n
-            assert want in lst['last_reload']['error']
+            assert want in lst['last_reload']['reason']
             # the registry in force still decides
             status, ws = connect(stack, 'https://webrtc.operator.example')
             assert status == 101, status
