@@ -66,6 +66,8 @@ def main():
     print('Inspect: kamcmd -s %s ws.dump' % stack.ctl('ep-cscf'))
     print('         kamcmd -s %s htable.dump epcreg   (registrations per flow)'
           % stack.ctl('ep-cscf'))
+    print('         kamcmd -s %s webrtc_origin.connections   (WWSF of each '
+          'connection; registry: %s)' % (stack.ctl('ep-cscf'), stack.registry_path))
     print('\nCtrl-C stops everything.', flush=True)
     rc = 0
     try:
