@@ -65,7 +65,14 @@ int epc_sdp_parse_mline(epc_span_t v, epc_sdp_mline_t *m)
 	if(!epc_sdp_token(&v, &m->media) || !epc_sdp_token(&v, &port)
 			|| !epc_sdp_token(&v, &m->proto))
 		return EPC_SDP_E_MLINE;
-	m->fmts = epc_span_trim(v);
+	/* fmts: the rest without surrounding SP (the only separator) */
+	while(v.len > 0 && v.s[0] == ' ') {
+		v.s++;
+		v.len--;
+	}
+	while(v.len > 0 && v.s[v.len - 1] == ' ')
+		v.len--;
+	m->fmts = v;
 	/* at least one fmt (RFC 8866 sec 5.14) */
 	if(!epc_sdp_token(&v, &tok))
 		return EPC_SDP_E_MLINE;
@@ -341,17 +348,27 @@ void epc_sdp_out_init(epc_sdp_out_t *o, char *buf, size_t size, int crlf)
 	o->size = size;
 	o->len = 0;
 	o->crlf = crlf;
+	o->open = 0;
+}
+
+static void out_raw(epc_sdp_out_t *o, const char *s, size_t n)
+{
+	if(o->len + n <= o->size)
+		memcpy(o->s + o->len, s, n);
+	else if(o->len < o->size)
+		memcpy(o->s + o->len, s, o->size - o->len);
+	o->len += n;
 }
 
 void epc_sdp_out_bytes(epc_sdp_out_t *o, const char *s, size_t n)
 {
 	if(n == 0)
 		return;
-	if(o->len + n <= o->size)
-		memcpy(o->s + o->len, s, n);
-	else if(o->len < o->size)
-		memcpy(o->s + o->len, s, o->size - o->len);
-	o->len += n;
+	if(o->open) {
+		o->open = 0;
+		out_raw(o, o->crlf ? "\r\n" : "\n", o->crlf ? 2 : 1);
+	}
+	out_raw(o, s, n);
 }
 
 void epc_sdp_out_line(epc_sdp_out_t *o, const epc_sdp_line_t *l)
@@ -360,6 +377,8 @@ void epc_sdp_out_line(epc_sdp_out_t *o, const epc_sdp_line_t *l)
 
 	epc_sdp_out_bytes(o, l->s, l->len);
 	epc_sdp_out_bytes(o, l->eol == 1 ? crlf + 1 : crlf, l->eol);
+	if(l->eol == 0)
+		o->open = 1;
 }
 
 void epc_sdp_out_new(epc_sdp_out_t *o, epc_span_t a, epc_span_t b, epc_span_t c)

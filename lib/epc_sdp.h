@@ -180,11 +180,13 @@ typedef struct epc_sdp_out
 	size_t size;
 	size_t len;
 	int crlf; /**< line end for new lines: 1 CRLF, 0 LF */
+	int open; /**< last line written had no line end (end of input) */
 } epc_sdp_out_t;
 
 void epc_sdp_out_init(epc_sdp_out_t *o, char *buf, size_t size, int crlf);
 void epc_sdp_out_bytes(epc_sdp_out_t *o, const char *s, size_t n);
-/** An input line with its original line end. */
+/** An input line with its original line end. An input line without one
+ * (the last line) gets the output's line end if anything follows it. */
 void epc_sdp_out_line(epc_sdp_out_t *o, const epc_sdp_line_t *l);
 /** A new line: up to three pieces joined, then the output's line end. */
 void epc_sdp_out_new(

@@ -493,7 +493,7 @@ static const mfacts_t *facts_by_mid(const ctx_t *c, epc_span_t mid)
 /* a=group other than BUNDLE, without the mids taken out (RFC 5888). */
 static void out_group_mw(ctx_t *c, const epc_sdp_line_t *l, epc_span_t gval)
 {
-	epc_span_t rest = gval, sem, tok;
+	epc_span_t rest = gval, sem = NOSPAN, tok;
 	epc_sdp_out_t *o = &c->o;
 	int n = 0, dropped = 0;
 
@@ -538,7 +538,10 @@ static int mid_needed(const ctx_t *c, epc_span_t mid)
 	epc_span_t name, val;
 	uint32_t i;
 
-	if(mid.len == 0)
+	const mfacts_t *f = facts_by_mid(c, mid);
+
+	/* a mid taken out of the group (same lookup as out_group_mw) */
+	if(mid.len == 0 || (f && f->out))
 		return 0;
 	for(i = 0; i < in->sess_end; i++) {
 		if(in->lines[i].type != 'a'
@@ -598,7 +601,7 @@ static int strip_rtcp(const ctx_t *c, const mfacts_t *f, epc_span_t val)
 		epc_sdp_token(&rest, &addr);
 	if(is_zero_addr(addr) || (addr.len == 0 && is_zero_addr(f->caddr)))
 		return 1;
-	if(n == f->ml.port_n || f->ml.port_n == 0)
+	if(n == f->ml.port_n || f->ml.port_n == 0 || f->reject)
 		return 1;
 	if(c->p->rtcp == SDPU_RTCP_KEEP)
 		return 0;
@@ -729,10 +732,19 @@ static void out_session_mw(ctx_t *c)
 	}
 }
 
+/* mid, media, proto and fmt are RFC 8866 tokens; anything else cannot be
+ * kept in a map (and is not valid SDP). */
 static int copy_id(char *dst, epc_span_t s)
 {
+	size_t i;
+
 	if(s.len > SDPU_MAX_ID)
 		return SDPU_E_LIMIT;
+	for(i = 0; i < s.len; i++) {
+		unsigned char c = (unsigned char)s.s[i];
+		if(c <= 0x20 || c >= 0x7f || c == ',' || c == ';')
+			return SDPU_E_LIMIT;
+	}
 	if(s.len)
 		memcpy(dst, s.s, s.len);
 	dst[s.len] = '\0';
@@ -1063,16 +1075,11 @@ static int decode_field(epc_span_t *rest, char end, char *dst, int need)
 {
 	long k = epc_span_find_byte(*rest, end);
 	epc_span_t f;
-	size_t i;
 
 	if(k < 0)
 		return SDPU_E_MAP;
 	f.s = rest->s;
 	f.len = (size_t)k;
-	for(i = 0; i < f.len; i++) {
-		if(f.s[i] == ',' || f.s[i] == ';' || (unsigned char)f.s[i] <= ' ')
-			return SDPU_E_MAP;
-	}
 	if(copy_id(dst, f) < 0 || (need && f.len == 0))
 		return SDPU_E_MAP;
 	rest->s += k + 1;
@@ -1123,7 +1130,8 @@ const char *sdpu_strerror(int code)
 		case SDPU_E_TOOBIG:
 			return "result too large";
 		case SDPU_E_LIMIT:
-			return "too many m-lines or too long ids";
+			return "too many m-lines, or a mid/proto/fmt too long or not a "
+				   "token";
 		case SDPU_E_MISMATCH:
 			return "answer m-lines do not match the offer";
 		case SDPU_E_FLAGS:
