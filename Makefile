@@ -4,6 +4,7 @@
 #   make test     install what is missing, build, run every test suite
 #
 # Other targets: deps, modules (default), lib, docs, deb, unit, fuzz, integration,
+# bench-sdp (SDP rewrite benchmark, prints figures; not a timed test),
 # clean (keeps the cached Kamailio source tree), distclean (removes build/).
 
 TOP       := $(abspath .)
@@ -22,7 +23,7 @@ FUZZ_SECONDS ?= 15
 export BUILD
 
 .PHONY: all modules lib deps run test unit fuzz integration docs deb clean \
-	clean-objects distclean print-modules \
+	clean-objects distclean print-modules bench-sdp \
 	$(MODULES)
 
 all: modules
@@ -64,6 +65,9 @@ fuzz:
 integration: modules
 	@python3 test/integration/run.py
 
+bench-sdp:
+	@$(MAKE) -s --no-print-directory -C test/bench run
+
 test: deps
 	@$(MAKE) --no-print-directory modules
 	@scripts/run-tests.sh
@@ -85,6 +89,7 @@ clean-objects:
 clean: clean-objects
 	@$(MAKE) -s -C test/unit clean >/dev/null 2>&1 || true
 	@$(MAKE) -s -C test/fuzz clean >/dev/null 2>&1 || true
+	@$(MAKE) -s -C test/bench clean >/dev/null 2>&1 || true
 	rm -rf $(BUILD)/lib $(BUILD)/unit $(BUILD)/fuzz $(BUILD)/test-logs \
 		$(BUILD)/results $(BUILD)/demo $(BUILD)/certs
 

@@ -15,23 +15,118 @@
 
 #include "epc_sdp.h"
 
-/* RFC 8866 sec 9 token-char */
+/* RFC 8866 sec 9 token-char: %x21 / %x23-27 / %x2A-2B / %x2D-2E /
+ * %x30-39 / %x41-5A / %x5E-7E */
+static const uint8_t token_tab[256] = {['!'] = 1,
+		['#'] = 1,
+		['$'] = 1,
+		['%'] = 1,
+		['&'] = 1,
+		['\''] = 1,
+		['*'] = 1,
+		['+'] = 1,
+		['-'] = 1,
+		['.'] = 1,
+		['0'] = 1,
+		['1'] = 1,
+		['2'] = 1,
+		['3'] = 1,
+		['4'] = 1,
+		['5'] = 1,
+		['6'] = 1,
+		['7'] = 1,
+		['8'] = 1,
+		['9'] = 1,
+		['A'] = 1,
+		['B'] = 1,
+		['C'] = 1,
+		['D'] = 1,
+		['E'] = 1,
+		['F'] = 1,
+		['G'] = 1,
+		['H'] = 1,
+		['I'] = 1,
+		['J'] = 1,
+		['K'] = 1,
+		['L'] = 1,
+		['M'] = 1,
+		['N'] = 1,
+		['O'] = 1,
+		['P'] = 1,
+		['Q'] = 1,
+		['R'] = 1,
+		['S'] = 1,
+		['T'] = 1,
+		['U'] = 1,
+		['V'] = 1,
+		['W'] = 1,
+		['X'] = 1,
+		['Y'] = 1,
+		['Z'] = 1,
+		['^'] = 1,
+		['_'] = 1,
+		['`'] = 1,
+		['a'] = 1,
+		['b'] = 1,
+		['c'] = 1,
+		['d'] = 1,
+		['e'] = 1,
+		['f'] = 1,
+		['g'] = 1,
+		['h'] = 1,
+		['i'] = 1,
+		['j'] = 1,
+		['k'] = 1,
+		['l'] = 1,
+		['m'] = 1,
+		['n'] = 1,
+		['o'] = 1,
+		['p'] = 1,
+		['q'] = 1,
+		['r'] = 1,
+		['s'] = 1,
+		['t'] = 1,
+		['u'] = 1,
+		['v'] = 1,
+		['w'] = 1,
+		['x'] = 1,
+		['y'] = 1,
+		['z'] = 1,
+		['{'] = 1,
+		['|'] = 1,
+		['}'] = 1,
+		['~'] = 1};
+
 static int is_token_char(unsigned char c)
 {
-	return c == 0x21 || (c >= 0x23 && c <= 0x27) || c == 0x2a || c == 0x2b
-		   || c == 0x2d || c == 0x2e || (c >= 0x30 && c <= 0x39)
-		   || (c >= 0x41 && c <= 0x5a) || (c >= 0x5e && c <= 0x7e);
+	return token_tab[c];
 }
 
 size_t epc_sdp_count_lines(epc_span_t in)
 {
-	size_t n = 1, i;
+	const char *p = in.s, *end = in.s + in.len, *q;
+	size_t n = 1;
 
-	for(i = 0; i < in.len; i++) {
-		if(in.s[i] == '\n')
-			n++;
+	while(p < end && (q = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		n++;
+		p = q + 1;
 	}
 	return n;
+}
+
+/* Lines and "\nm=" (upper bounds of the storage a parse needs). */
+static void count_storage(epc_span_t in, size_t *lines, size_t *media)
+{
+	const char *p = in.s, *end = in.s + in.len, *q;
+
+	*lines = 1;
+	*media = 1;
+	while(p < end && (q = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		(*lines)++;
+		if(q + 1 < end && q[1] == 'm')
+			(*media)++;
+		p = q + 1;
+	}
 }
 
 int epc_sdp_token(epc_span_t *rest, epc_span_t *tok)
@@ -202,19 +297,24 @@ static int scan_line(const char *p, const char *end, epc_sdp_line_t *l)
 {
 	const char *q = p;
 
-	while(q < end && *q != '\n' && *q != '\r' && *q != '\0')
-		q++;
+	/* the line end by memchr (fast), then no NUL / CR inside it */
+	q = memchr(p, '\n', (size_t)(end - p));
+	if(q == NULL)
+		q = end;
+	if(memchr(p, '\0', (size_t)(q - p)) != NULL)
+		return EPC_SDP_E_LINE;
+	if(q < end && q > p && q[-1] == '\r')
+		q--;
+	if(memchr(p, '\r', (size_t)(q - p)) != NULL)
+		return EPC_SDP_E_LINE;
 	l->s = p;
 	l->len = (uint32_t)(q - p);
-	if(q == end) {
+	if(q == end)
 		l->eol = 0;
-	} else if(*q == '\n') {
+	else if(*q == '\n')
 		l->eol = 1;
-	} else if(*q == '\r' && q + 1 < end && q[1] == '\n') {
-		l->eol = 2;
-	} else {
-		return EPC_SDP_E_LINE; /* NUL or bare CR */
-	}
+	else
+		l->eol = 2; /* CR LF */
 	if(l->len < 2 || l->s[0] < 'a' || l->s[0] > 'z' || l->s[1] != '=')
 		return EPC_SDP_E_LINE;
 	l->type = l->s[0];
@@ -306,19 +406,14 @@ int epc_sdp_parse(epc_span_t in, epc_sdp_line_t *lines, size_t max_lines,
 int epc_sdp_parse_alloc(
 		epc_span_t in, const epc_alloc_t *a, epc_sdp_t *sdp, epc_sdp_err_t *err)
 {
-	size_t n, nm, i;
+	size_t n, nm;
 	void *mem;
 	int rc;
 
 	memset(sdp, 0, sizeof(*sdp));
 	if(in.len > EPC_SDP_MAX_SIZE)
 		return fail(err, EPC_SDP_E_TOOBIG, 0);
-	n = epc_sdp_count_lines(in);
-	nm = 1;
-	for(i = 0; i + 2 < in.len; i++) {
-		if(in.s[i] == '\n' && in.s[i + 1] == 'm' && in.s[i + 2] == '=')
-			nm++;
-	}
+	count_storage(in, &n, &nm);
 	mem = epc_alloc(
 			a, n * sizeof(epc_sdp_line_t) + nm * sizeof(epc_sdp_media_t));
 	if(mem == NULL)

@@ -40,50 +40,76 @@ enum
 	CAT_SCTP
 };
 
-typedef struct cat_name
-{
-	const char *name;
-	uint8_t len;
-	uint8_t cat;
-} cat_name_t;
+#define EQ(lit) (memcmp(n, lit, sizeof(lit) - 1) == 0)
 
-#define C(n, c)             \
-	{                       \
-		n, sizeof(n) - 1, c \
+/* Category of an attribute name: one switch on the length, then at most
+ * three compares (this runs for every a= line). */
+static int name_cat(const char *n, size_t len)
+{
+	switch(len) {
+		case 3:
+			return EQ("mid") ? CAT_MID : EQ("rid") ? CAT_SIMULCAST : CAT_OTHER;
+		case 4:
+			return EQ("fmtp")	? CAT_FMTP
+				   : EQ("rtcp") ? CAT_RTCP
+				   : EQ("ssrc") ? CAT_SSRC
+				   : EQ("msid") ? CAT_MSID
+								: CAT_OTHER;
+		case 5:
+			return EQ("group") ? CAT_GROUP : EQ("setup") ? CAT_DTLS : CAT_OTHER;
+		case 6:
+			return EQ("rtpmap")	  ? CAT_RTPMAP
+				   : EQ("extmap") ? CAT_EXTMAP
+				   : EQ("tls-id") ? CAT_DTLS
+								  : CAT_OTHER;
+		case 7:
+			return EQ("rtcp-fb")   ? CAT_RTCP_FB
+				   : EQ("ice-pwd") ? CAT_ICE
+				   : EQ("sctpmap") ? CAT_SCTP
+								   : CAT_OTHER;
+		case 8:
+			return EQ("rtcp-mux")	? CAT_MUX
+				   : EQ("ice-lite") ? CAT_ICE
+									: CAT_OTHER;
+		case 9:
+			return (EQ("candidate") || EQ("ice-ufrag")) ? CAT_ICE
+				   : EQ("simulcast")					? CAT_SIMULCAST
+				   : EQ("sctp-port")					? CAT_SCTP
+														: CAT_OTHER;
+		case 10:
+			return EQ("rtcp-rsize")	  ? CAT_RSIZE
+				   : EQ("ssrc-group") ? CAT_SSRC
+				   : EQ("ice-pacing") ? CAT_ICE
+									  : CAT_OTHER;
+		case 11:
+			return EQ("bundle-only")   ? CAT_BUNDLE_ONLY
+				   : EQ("fingerprint") ? CAT_DTLS
+				   : EQ("ice-options") ? CAT_ICE
+									   : CAT_OTHER;
+		case 12:
+			return EQ("ice-mismatch") ? CAT_ICE : CAT_OTHER;
+		case 13:
+			return EQ("rtcp-mux-only")	 ? CAT_MUX
+				   : EQ("msid-semantic") ? CAT_MSID
+										 : CAT_OTHER;
+		case 16:
+			return EQ("max-message-size") ? CAT_SCTP : CAT_OTHER;
+		case 17:
+			return (EQ("end-of-candidates") || EQ("remote-candidates"))
+						   ? CAT_ICE
+						   : CAT_OTHER;
+		case 18:
+			return EQ("extmap-allow-mixed") ? CAT_EXTMAP : CAT_OTHER;
+		default:
+			return CAT_OTHER;
 	}
-/* clang-format off */
-static const cat_name_t cat_names[] = {
-	C("group", CAT_GROUP), C("bundle-only", CAT_BUNDLE_ONLY),
-	C("mid", CAT_MID), C("rtcp", CAT_RTCP),
-	C("rtcp-mux", CAT_MUX), C("rtcp-mux-only", CAT_MUX),
-	C("rtcp-rsize", CAT_RSIZE),
-	C("ice-ufrag", CAT_ICE), C("ice-pwd", CAT_ICE), C("ice-options", CAT_ICE),
-	C("ice-lite", CAT_ICE), C("ice-mismatch", CAT_ICE),
-	C("ice-pacing", CAT_ICE), C("candidate", CAT_ICE),
-	C("end-of-candidates", CAT_ICE), C("remote-candidates", CAT_ICE),
-	C("fingerprint", CAT_DTLS), C("setup", CAT_DTLS), C("tls-id", CAT_DTLS),
-	C("extmap", CAT_EXTMAP), C("extmap-allow-mixed", CAT_EXTMAP),
-	C("msid", CAT_MSID), C("msid-semantic", CAT_MSID),
-	C("ssrc", CAT_SSRC), C("ssrc-group", CAT_SSRC),
-	C("rid", CAT_SIMULCAST), C("simulcast", CAT_SIMULCAST),
-	C("rtcp-fb", CAT_RTCP_FB), C("rtpmap", CAT_RTPMAP), C("fmtp", CAT_FMTP),
-	C("sctp-port", CAT_SCTP), C("max-message-size", CAT_SCTP),
-	C("sctpmap", CAT_SCTP),
-};
-/* clang-format on */
-#undef C
+}
+#undef EQ
 
 static int attr_cat(const epc_sdp_line_t *l, epc_span_t *name, epc_span_t *val)
 {
-	size_t i;
-
 	epc_sdp_attr(l, name, val);
-	for(i = 0; i < sizeof(cat_names) / sizeof(cat_names[0]); i++) {
-		if(cat_names[i].len == name->len
-				&& memcmp(cat_names[i].name, name->s, name->len) == 0)
-			return cat_names[i].cat;
-	}
-	return CAT_OTHER;
+	return name_cat(name->s, name->len);
 }
 
 /* ---- policy ---- */
@@ -193,6 +219,7 @@ typedef struct mfacts
 	uint8_t reject;		 /* port 0 (Mw answers) */
 	uint8_t dc_rej;		 /* reason: data channel */
 	uint8_t drop_pt[16]; /* bitmap of payload types 0..127 to drop */
+	uint8_t any_drop;	 /* drop_pt not empty */
 	uint32_t nfmt_kept;
 } mfacts_t;
 
@@ -236,7 +263,7 @@ static int pt_dropped(const mfacts_t *f, epc_span_t v)
 {
 	uint32_t pt;
 
-	if(pt_of(v, &pt) < 0)
+	if(!f->any_drop || pt_of(v, &pt) < 0)
 		return 0;
 	return (f->drop_pt[pt >> 3] >> (pt & 7)) & 1;
 }
@@ -329,8 +356,10 @@ static void scan_media_line(
 				f->has_cand = 1;
 			break;
 		case CAT_RTPMAP:
-			if(check_fec && is_fec_codec(val) && pt_of(val, &pt) == 0)
+			if(check_fec && is_fec_codec(val) && pt_of(val, &pt) == 0) {
 				f->drop_pt[pt >> 3] |= (uint8_t)(1u << (pt & 7));
+				f->any_drop = 1;
+			}
 			break;
 		default:
 			break;
@@ -634,12 +663,12 @@ static int keep_media_attr(
 		case CAT_FMTP:
 			return !(f->is_rtp && pt_dropped(f, val));
 		case CAT_RTCP_FB:
+			if(!c->p->keep_rtcp_fb && !out_is_avpf(c, f))
+				return 0;
 			if(f->is_rtp && pt_dropped(f, val))
 				return 0;
 			if(c->p->keep_rtcp_fb)
 				return 1;
-			if(!out_is_avpf(c, f))
-				return 0;
 			return !span_contains(val, LIT("goog-remb"))
 				   && !span_contains(val, LIT("transport-cc"));
 		default:

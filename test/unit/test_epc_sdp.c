@@ -126,6 +126,7 @@ static void test_malformed(void **state)
 			{HDR "a=sp ace\r\n", EPC_SDP_E_ATTR, 43},
 			{HDR "A=x\r\n", EPC_SDP_E_LINE, 43},
 			{HDR "a=x\rb=y\r\n", EPC_SDP_E_LINE, 43},
+			{HDR "a=x\r", EPC_SDP_E_LINE, 43},
 			{HDR "a=x\r\n\r\na=y\r\n", EPC_SDP_E_BLANK, 48},
 			{HDR "junk\r\n", EPC_SDP_E_LINE, 43},
 			{HDR "m=audio 9 RTP/AVP 0\r\no=- 1 1 IN IP4 1.1.1.1\r\n",
