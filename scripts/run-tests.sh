@@ -6,6 +6,7 @@
 # Suites: checksrc, unit (cmocka), fuzz (libFuzzer, FUZZ_SECONDS each),
 # integration (real kamailio + rtpengine + SIP clients on 127.0.0.1),
 # package (make deb, lintian, dpkg -i, load by bare name, dpkg --purge).
+# browser (headless Chromium/Firefox accept what the modules send them).
 # SUITES="unit integration" make test  runs a subset.
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
@@ -13,7 +14,7 @@ build=${BUILD:-$top/build}
 results=$build/results
 rm -rf "$results"
 mkdir -p "$results"
-suites=${SUITES:-checksrc unit fuzz integration package}
+suites=${SUITES:-checksrc unit fuzz integration package browser}
 failed=0
 start=$(date +%s)
 
@@ -41,6 +42,7 @@ for s in $suites; do
 	fuzz)        run_suite fuzz status_to make -s --no-print-directory fuzz ;;
 	integration) run_suite integration status_to python3 test/integration/run.py ;;
 	package)     run_suite package status_to python3 test/package/run.py ;;
+	browser)     run_suite browser status_to test/e2e/run.sh ;;
 	*) echo "unknown suite $s"; failed=1 ;;
 	esac
 done

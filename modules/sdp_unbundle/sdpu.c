@@ -902,7 +902,9 @@ static int w2_offer(ctx_t *c)
 			out_attr_new(&c->o, LIT("mid"), (epc_span_t){mid, mlen});
 			c->st.added++;
 		}
-		if(c->p->w2_mux && f->is_rtp && f->ml.port_n != 0 && !f->has_mux) {
+		/* Firefox insists on rtcp-mux on a bundle-only m-line too */
+		if(c->p->w2_mux && f->is_rtp && !f->has_mux
+				&& (f->ml.port_n != 0 || f->bundle_only)) {
 			out_attr_new(&c->o, LIT("rtcp-mux"), NOSPAN);
 			c->st.added++;
 		}

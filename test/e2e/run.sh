@@ -1,0 +1,34 @@
+#!/bin/sh
+# Browser suite (run by scripts/run-tests.sh): installs the pinned node
+# packages (npm ci; never a browser download - Debian's chromium and
+# firefox-esr are used), builds sdpu_cli, runs every test_*.js here.
+# Ends with 'browser: N passed, N failed'.
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+cd "$here" || exit 2
+fail() { echo "$1"; echo "browser: 0 passed, 1 failed"; exit 1; }
+command -v node >/dev/null 2>&1 || fail "node is not installed"
+if [ ! -f node_modules/.package-lock.json ] \
+	|| [ package-lock.json -nt node_modules/.package-lock.json ]; then
+	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund >npm-ci.log 2>&1 \
+		|| { cat npm-ci.log; fail "npm ci failed"; }
+fi
+make -s --no-print-directory -C "$top/test/bench" tools || fail "cannot build sdpu_cli"
+pass=0; failn=0
+for t in test_*.js; do
+	mkdir -p "$top/build"
+	timeout 600 node "$t" >"$top/build/e2e-$t.log" 2>&1
+	rc=$?
+	cat "$top/build/e2e-$t.log"
+	line=$(grep -E '^browser: [0-9]+ passed, [0-9]+ failed' "$top/build/e2e-$t.log" | tail -n 1)
+	p=$(echo "$line" | sed -n 's/^browser: \([0-9]*\) passed.*/\1/p')
+	f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+	if [ -z "$line" ]; then
+		failn=$((failn + 1))   # crashed before its summary
+	else
+		pass=$((pass + p)); failn=$((failn + f))
+		[ "$rc" -eq 0 ] || [ "$f" -gt 0 ] || failn=$((failn + 1))
+	fi
+done
+echo "browser: $pass passed, $failn failed"
+[ "$failn" -eq 0 ]
