@@ -139,7 +139,8 @@ static cmd_export_t cmds[] = {
 		fixup_free_spve_null,
 		REQUEST_ROUTE | ONREPLY_ROUTE | FAILURE_ROUTE | BRANCH_ROUTE},
 	{"sdpu_forget", (cmd_function)w_sdpu_forget, 0, 0, 0,
-		REQUEST_ROUTE | ONREPLY_ROUTE | FAILURE_ROUTE | BRANCH_ROUTE},
+		REQUEST_ROUTE | ONREPLY_ROUTE | FAILURE_ROUTE | BRANCH_ROUTE
+			| EVENT_ROUTE},
 	{0, 0, 0, 0, 0, 0}
 };
 
@@ -427,7 +428,7 @@ static void count_result(const sdpu_stats_t *st, int dir, int is_offer)
 		LM_NOTICE("%s %s: %u m-line(s) not sent to IMS (bundle-only without "
 				  "a port: %u, data channel: %u)\n",
 				dir == DIR_MW ? "toward Mw" : "toward W2",
-				is_offer ? "offer" : "answer", st->removed + st->rejected,
+				is_offer ? "offer" : "answer", st->rejected,
 				st->bundle_rejected, st->dc_rejected);
 }
 
