@@ -66,7 +66,7 @@ def mline(sec):
 
 def wic(stack, user):
     ws = WsClient('127.0.0.1', stack.ports['epc_wss'], cafile=stack.cafile,
-                  origin='https://127.0.0.1')
+                  origin=stack.wwsf_origin)
     ws.connect()
     ua = WicUA(ws, 'sip:%s@ims.test' % user, impi='%s@ims.test' % user,
                password=user + '-pw')
