@@ -4,7 +4,8 @@
 #   make test     install what is missing, build, run every test suite
 #
 # Other targets: deps, modules (default), lib, docs, deb, unit, fuzz, integration,
-# bench-sdp (SDP rewrite benchmark, prints figures; not a timed test),
+# bench (every benchmark: figures and ratios, not timed tests), bench-sdp
+# (SDP rewrite), bench-token (wwsf_token vs a bare OpenSSL verify),
 # clean (keeps the cached Kamailio source tree), distclean (removes build/).
 
 TOP       := $(abspath .)
@@ -23,7 +24,7 @@ FUZZ_SECONDS ?= 15
 export BUILD
 
 .PHONY: all modules lib deps run test unit fuzz integration docs deb clean \
-	clean-objects distclean print-modules bench-sdp \
+	clean-objects distclean print-modules bench bench-sdp bench-token \
 	$(MODULES)
 
 all: modules
@@ -62,11 +63,17 @@ unit: lib
 fuzz:
 	@$(MAKE) -s --no-print-directory -C test/fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
 
+bench:
+	@$(MAKE) -s --no-print-directory -C test/bench run
+
 integration: modules
 	@python3 test/integration/run.py
 
 bench-sdp:
-	@$(MAKE) -s --no-print-directory -C test/bench run
+	@$(MAKE) -s --no-print-directory -C test/bench run-sdp
+
+bench-token:
+	@$(MAKE) -s --no-print-directory -C test/bench run-token
 
 test: deps
 	@$(MAKE) --no-print-directory modules
