@@ -167,13 +167,12 @@ static int sip_norm(epc_span_t rest, int sips, obuf_t *o)
 	if(host_norm(epc_span_sub(hp, 0, hend), o) < 0)
 		return -1;
 	if(hend < hp.len && hp.s[hend] == ':') {
+		/* the port is checked, not kept */
 		pstart = hend + 1;
 		for(i = pstart; i < hp.len && hp.s[i] >= '0' && hp.s[i] <= '9'; i++)
 			;
 		if(i == pstart || i - pstart > 5)
 			return -1;
-		put(o, ':');
-		put_span(o, epc_span_sub(hp, pstart, i - pstart), 0);
 		hend = i;
 	}
 	if(hend < hp.len && hp.s[hend] != ';' && hp.s[hend] != '?')
@@ -262,7 +261,6 @@ int wwsf_ident_impi_from_impu(
 		epc_span_t norm, char *out, size_t cap, size_t *len)
 {
 	size_t skip;
-	long colon;
 	epc_span_t r;
 
 	if(epc_span_has_prefix(norm, EPC_SPAN_LIT("sip:"), 0))
@@ -272,117 +270,9 @@ int wwsf_ident_impi_from_impu(
 	else
 		return -1;
 	r = epc_span_sub(norm, skip, norm.len);
-	/* no port in an IMPI realm */
-	colon = epc_span_find_byte(r, ':');
-	if(colon >= 0)
-		r.len = (size_t)colon;
 	if(r.len > cap)
 		return -1;
 	memcpy(out, r.s, r.len);
 	*len = r.len;
-	return 0;
-}
-
-int wwsf_pattern_compile(epc_span_t in, wwsf_pattern_t *p)
-{
-	obuf_t o = {p->pat, sizeof(p->pat), 0, 0};
-	long at;
-	size_t i, scheme = 0;
-
-	memset(p, 0, sizeof(*p));
-	if(in.len == 0 || in.len > sizeof(p->pat))
-		return -1;
-	for(i = 0; i < in.len; i++) {
-		if((unsigned char)in.s[i] >= 0x80 || forbidden((unsigned char)in.s[i]))
-			return -1;
-	}
-	at = epc_span_find_byte(in, '@');
-	if(at < 0 && epc_span_find_byte(in, ':') < 0
-			&& epc_span_find_byte(in, '*') < 0) {
-		p->domain = 1;
-		if(host_norm(in, &o) < 0 || o.err)
-			return -1;
-		p->len = o.len;
-		return 0;
-	}
-	if(epc_span_has_prefix(in, EPC_SPAN_LIT("sip:"), 1))
-		scheme = 4;
-	else if(epc_span_has_prefix(in, EPC_SPAN_LIT("sips:"), 1))
-		scheme = 5;
-	else if(epc_span_has_prefix(in, EPC_SPAN_LIT("tel:"), 1))
-		scheme = 4;
-	put_span(&o, epc_span_sub(in, 0, scheme), 1);
-	for(i = scheme; i < in.len; i++) {
-		char c = in.s[i];
-
-		if(scheme == 4 && epc_lower(in.s[0]) == 't'
-				&& (c == '-' || c == '.' || c == '(' || c == ')'))
-			continue; /* tel: visual separators */
-		put(&o, (at >= 0 && (long)i > at) ? epc_lower(c) : c);
-	}
-	if(o.err)
-		return -1;
-	p->len = o.len;
-	return 0;
-}
-
-/* glob: '*' = any run without '@'; iterative with one backtrack point */
-static int glob(epc_span_t pat, epc_span_t s)
-{
-	size_t pi = 0, si = 0, star_p = (size_t)-1, star_s = 0;
-
-	while(si < s.len) {
-		if(pi < pat.len && pat.s[pi] == '*') {
-			star_p = pi++;
-			star_s = si;
-		} else if(pi < pat.len && pat.s[pi] == s.s[si]) {
-			pi++;
-			si++;
-		} else if(star_p != (size_t)-1 && s.s[star_s] != '@') {
-			pi = star_p + 1;
-			si = ++star_s;
-		} else {
-			return 0;
-		}
-	}
-	while(pi < pat.len && pat.s[pi] == '*')
-		pi++;
-	return pi == pat.len;
-}
-
-static int domain_match(const wwsf_pattern_t *p, epc_span_t norm)
-{
-	long at = epc_span_find_byte(norm, '@');
-	epc_span_t host;
-	long colon;
-
-	if(epc_span_has_prefix(norm, EPC_SPAN_LIT("tel:"), 0) || at < 0)
-		return 0;
-	host = epc_span_sub(norm, (size_t)at + 1, norm.len);
-	if(host.len && host.s[0] != '[') {
-		colon = epc_span_find_byte(host, ':');
-		if(colon >= 0)
-			host.len = (size_t)colon;
-	}
-	return epc_span_eq(host, (epc_span_t){p->pat, p->len});
-}
-
-int wwsf_pattern_match(const wwsf_pattern_t *p, epc_span_t norm)
-{
-	if(p->len == 0)
-		return 0;
-	if(p->domain)
-		return domain_match(p, norm);
-	return glob((epc_span_t){p->pat, p->len}, norm);
-}
-
-int wwsf_pattern_match_any(const wwsf_pattern_t *p, size_t n, epc_span_t norm)
-{
-	size_t i;
-
-	for(i = 0; i < n; i++) {
-		if(wwsf_pattern_match(&p[i], norm))
-			return 1;
-	}
 	return 0;
 }

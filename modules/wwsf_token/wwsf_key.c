@@ -20,78 +20,64 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "epc_wwsf_registry.h"
 #include "wwsf_key.h"
 
 /* clang-format off */
 static const struct
 {
-	const char *name;
 	const char *md;     /* digest, NULL for EdDSA */
 	const char *group;  /* EC curve (OpenSSL name), NULL otherwise */
 	size_t ec_half;     /* bytes of R (and of S) in a JOSE ECDSA signature */
 	int pss;
 } alg_tab[WWSF_ALG_COUNT] = {
-	[WWSF_ALG_INVALID] = {"?", NULL, NULL, 0, 0},
-	[WWSF_ALG_ES256] = {"ES256", "SHA256", "prime256v1", 32, 0},
-	[WWSF_ALG_ES384] = {"ES384", "SHA384", "secp384r1", 48, 0},
-	[WWSF_ALG_ES512] = {"ES512", "SHA512", "secp521r1", 66, 0},
-	[WWSF_ALG_RS256] = {"RS256", "SHA256", NULL, 0, 0},
-	[WWSF_ALG_RS384] = {"RS384", "SHA384", NULL, 0, 0},
-	[WWSF_ALG_RS512] = {"RS512", "SHA512", NULL, 0, 0},
-	[WWSF_ALG_PS256] = {"PS256", "SHA256", NULL, 0, 1},
-	[WWSF_ALG_PS384] = {"PS384", "SHA384", NULL, 0, 1},
-	[WWSF_ALG_PS512] = {"PS512", "SHA512", NULL, 0, 1},
-	[WWSF_ALG_EDDSA] = {"EdDSA", NULL, NULL, 0, 0},
+	[WWSF_ALG_INVALID] = {NULL, NULL, 0, 0},
+	[WWSF_ALG_ES256] = {"SHA256", "prime256v1", 32, 0},
+	[WWSF_ALG_ES384] = {"SHA384", "secp384r1", 48, 0},
+	[WWSF_ALG_ES512] = {"SHA512", "secp521r1", 66, 0},
+	[WWSF_ALG_RS256] = {"SHA256", NULL, 0, 0},
+	[WWSF_ALG_RS384] = {"SHA384", NULL, 0, 0},
+	[WWSF_ALG_RS512] = {"SHA512", NULL, 0, 0},
+	[WWSF_ALG_PS256] = {"SHA256", NULL, 0, 1},
+	[WWSF_ALG_PS384] = {"SHA384", NULL, 0, 1},
+	[WWSF_ALG_PS512] = {"SHA512", NULL, 0, 1},
+	[WWSF_ALG_EDDSA] = {NULL, NULL, 0, 0},
 };
 /* clang-format on */
+
+_Static_assert(WWSF_ALG_BIT(WWSF_ALG_ES256) == EPC_JWS_ES256
+					   && WWSF_ALG_BIT(WWSF_ALG_RS256) == EPC_JWS_RS256
+					   && WWSF_ALG_BIT(WWSF_ALG_PS512) == EPC_JWS_PS512
+					   && WWSF_ALG_BIT(WWSF_ALG_EDDSA) == EPC_JWS_EDDSA,
+		"wwsf_alg order follows the EPC_JWS_* bits");
 
 #define ALG_IS_EC(a) ((a) >= WWSF_ALG_ES256 && (a) <= WWSF_ALG_ES512)
 #define ALG_IS_RSA(a) ((a) >= WWSF_ALG_RS256 && (a) <= WWSF_ALG_PS512)
 
-int wwsf_alg_from_name(epc_span_t name)
+int wwsf_alg_from_bit(unsigned bit)
 {
 	int a;
 
-	/* case-sensitive (RFC 7515 sec 4.1.1) */
 	for(a = WWSF_ALG_ES256; a < WWSF_ALG_COUNT; a++) {
-		if(epc_span_eq(name, epc_span_cstr(alg_tab[a].name)))
+		if(WWSF_ALG_BIT(a) == bit)
 			return a;
 	}
 	return WWSF_ALG_INVALID;
 }
 
-const char *wwsf_alg_name(int alg)
+int wwsf_alg_from_name(epc_span_t name)
 {
-	if(alg <= WWSF_ALG_INVALID || alg >= WWSF_ALG_COUNT)
-		return "?";
-	return alg_tab[alg].name;
+	/* one table of names, in lib/ (case-sensitive, RFC 7515 sec 4.1.1) */
+	return wwsf_alg_from_bit(epc_jws_alg_from_name(name));
 }
 
-int wwsf_algs_parse(epc_span_t list, unsigned *mask)
+const char *wwsf_alg_name(int alg)
 {
-	unsigned m = 0;
-	size_t i = 0, start;
-	int a;
+	const char *n = NULL;
 
-	while(i < list.len) {
-		while(i < list.len
-				&& (list.s[i] == ',' || list.s[i] == ' ' || list.s[i] == '\t'))
-			i++;
-		if(i >= list.len)
-			break;
-		start = i;
-		while(i < list.len && list.s[i] != ',' && list.s[i] != ' '
-				&& list.s[i] != '\t')
-			i++;
-		a = wwsf_alg_from_name(epc_span_sub(list, start, i - start));
-		if(a == WWSF_ALG_INVALID)
-			return -1;
-		m |= WWSF_ALG_BIT(a);
-	}
-	if(m == 0)
-		return -1;
-	*mask = m;
-	return 0;
+	if(alg > WWSF_ALG_INVALID && alg < WWSF_ALG_COUNT)
+		n = epc_jws_alg_name(WWSF_ALG_BIT(alg));
+	return n ? n : "?";
 }
 
 void wwsf_key_free(wwsf_key_t *k)

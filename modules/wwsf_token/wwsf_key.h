@@ -50,7 +50,8 @@ enum wwsf_alg
 	WWSF_ALG_COUNT
 };
 
-#define WWSF_ALG_BIT(a) (1u << (a))
+/** The EPC_JWS_* bit of lib/epc_wwsf_registry.h for alg (same order). */
+#define WWSF_ALG_BIT(a) (1u << ((a)-1))
 #define WWSF_KID_MAX 128
 /** Minimum RSA modulus (RFC 7518 sec 3.3 and 3.5). */
 #define WWSF_RSA_MIN_BITS 2048
@@ -80,15 +81,11 @@ typedef struct wwsf_key
 /** Algorithm from its JWS name; WWSF_ALG_INVALID for anything else. */
 int wwsf_alg_from_name(epc_span_t name);
 
+/** Algorithm of one EPC_JWS_* bit; WWSF_ALG_INVALID for anything else. */
+int wwsf_alg_from_bit(unsigned bit);
+
 /** JWS name of alg ("ES256"...), "?" if invalid. */
 const char *wwsf_alg_name(int alg);
-
-/**
- * A list of algorithm names separated by commas and/or spaces ("ES256,
- * RS256") into a WWSF_ALG_BIT mask.
- * @return 0, or -1 on an unknown or forbidden name or an empty list.
- */
-int wwsf_algs_parse(epc_span_t list, unsigned *mask);
 
 /**
  * Load a public key for alg from PEM text (SubjectPublicKeyInfo or an X.509

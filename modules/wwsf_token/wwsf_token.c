@@ -11,6 +11,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
+#include <stdio.h>
 #include <string.h>
 
 #include "wwsf_b64.h"
@@ -25,6 +26,60 @@ void wwsf_opts_default(wwsf_opts_t *o)
 	o->impu_claim = EPC_SPAN_LIT("impu");
 	o->require_jti = 1;
 	o->impi_from_impu = 1;
+}
+
+const char *wwsf_key_strerror(int rc)
+{
+	switch(rc) {
+		case WWSF_KEY_OK:
+			return "ok";
+		case WWSF_KEY_E_PARSE:
+			return "not a PEM public key or certificate";
+		case WWSF_KEY_E_TYPE:
+			return "key type or curve does not fit the algorithm";
+		case WWSF_KEY_E_WEAK:
+			return "RSA key shorter than 2048 bits";
+		case WWSF_KEY_E_ARG:
+			return "bad algorithm or kid";
+		default:
+			return "crypto library failure";
+	}
+}
+
+void wwsf_policy_free_keys(wwsf_key_t *keys, size_t n)
+{
+	size_t i;
+
+	for(i = 0; keys && i < n; i++)
+		wwsf_key_free(&keys[i]);
+}
+
+int wwsf_policy_load_keys(const epc_wwsf_t *w, wwsf_key_t *keys, size_t cap,
+		size_t *n, char *err, size_t errlen)
+{
+	size_t i;
+	int rc;
+
+	*n = 0;
+	if(w->n_keys > cap) {
+		snprintf(err, errlen, "WWSF %s: more than %zu keys", w->id.s, cap);
+		return WWSF_KEY_E_ARG;
+	}
+	for(i = 0; i < w->n_keys; i++) {
+		const epc_wwsf_key_t *k = &w->keys[i];
+
+		rc = wwsf_key_load_pem(
+				&keys[i], k->pem, wwsf_alg_from_bit(k->alg), k->kid);
+		if(rc != WWSF_KEY_OK) {
+			snprintf(err, errlen, "WWSF %s key %s (%s, line %u): %s", w->id.s,
+					k->kid.s, wwsf_alg_name(wwsf_alg_from_bit(k->alg)), k->line,
+					wwsf_key_strerror(rc));
+			wwsf_policy_free_keys(keys, i);
+			return rc;
+		}
+	}
+	*n = w->n_keys;
+	return 0;
 }
 
 static int is_str(const wwsf_json_val_t *v)
@@ -219,24 +274,24 @@ static wwsf_key_t *find_key(const wwsf_token_t *t, const wwsf_policy_t *p)
 	return found;
 }
 
-static int aud_ok(const wwsf_token_t *t, const wwsf_policy_t *p)
+static int aud_ok(const wwsf_token_t *t, const epc_wwsf_t *w)
 {
 	wwsf_json_iter_t it;
 	wwsf_json_val_t e;
 	size_t i;
 
-	for(i = 0; i < p->naud; i++) {
-		if(p->aud[i].len == 0)
+	for(i = 0; i < w->n_audiences; i++) {
+		if(w->audiences[i].len == 0)
 			continue;
 		if(is_str(t->aud)) {
-			if(wwsf_json_str_eq(t->aud, p->aud[i]))
+			if(wwsf_json_str_eq(t->aud, w->audiences[i]))
 				return 1;
 			continue;
 		}
 		if(wwsf_json_iter_init(&it, t->aud) < 0)
 			return 0;
 		while(wwsf_json_iter_next(&it, &e) == 1) {
-			if(wwsf_json_str_eq(&e, p->aud[i]))
+			if(wwsf_json_str_eq(&e, w->audiences[i]))
 				return 1;
 		}
 	}
@@ -251,7 +306,9 @@ int wwsf_token_verify(wwsf_token_t *t, const wwsf_policy_t *p,
 
 	if(!t->iss || t->alg == WWSF_ALG_INVALID)
 		return WWSF_E_FORMAT; /* not a parsed token */
-	if(!(p->algs & WWSF_ALG_BIT(t->alg)))
+	if(!p->w || !p->w->has_token)
+		return WWSF_E_ISSUER;
+	if(!(p->w->algs & WWSF_ALG_BIT(t->alg)))
 		return WWSF_E_ALG;
 	k = find_key(t, p);
 	if(!k)
@@ -259,18 +316,18 @@ int wwsf_token_verify(wwsf_token_t *t, const wwsf_policy_t *p,
 	if(wwsf_key_verify(k, t->signing_input, t->sig, t->siglen) < 0)
 		return WWSF_E_SIGNATURE;
 	/* signature good: the claims are the WWSF's; now judge them */
-	if(!wwsf_token_iss_is(t, p->issuer))
+	if(!wwsf_token_iss_is(t, p->w->issuer))
 		return WWSF_E_ISSUER;
-	if(!aud_ok(t, p))
+	if(!aud_ok(t, p->w))
 		return WWSF_E_AUDIENCE;
 	if(now >= t->exp + o->leeway)
 		return WWSF_E_EXPIRED;
 	if((t->has_nbf && t->nbf > now + o->leeway)
 			|| (t->has_iat && t->iat > now + o->leeway))
 		return WWSF_E_NOT_YET_VALID;
-	if(p->max_lifetime > 0) {
+	if(p->w->max_lifetime > 0) {
 		start = t->has_iat ? t->iat : t->has_nbf ? t->nbf : now;
-		if(t->exp - start > p->max_lifetime)
+		if(t->exp - start > (int64_t)p->w->max_lifetime)
 			return WWSF_E_LIFETIME;
 	}
 	return WWSF_OK;
@@ -338,11 +395,11 @@ int wwsf_token_identities(const wwsf_token_t *t, const wwsf_policy_t *p,
 	}
 	/* TS 33.203 X / 23.228 U.2.1.3: the WWSF must be authorised to
 	 * allocate every identity its token names */
-	if(!wwsf_pattern_match_any(
-			   p->allow, p->nallow, (epc_span_t){ids->impi, ids->impi_len}))
+	if(!epc_wwsf_identity_allowed(
+			   p->w, EPC_WWSF_IMPI, (epc_span_t){ids->impi, ids->impi_len}))
 		return WWSF_E_NOT_ALLOWED;
 	for(i = 0; i < ids->nimpu; i++) {
-		if(!wwsf_pattern_match_any(p->allow, p->nallow,
+		if(!epc_wwsf_identity_allowed(p->w, EPC_WWSF_IMPU,
 				   (epc_span_t){ids->impu[i], ids->impu_len[i]}))
 			return WWSF_E_NOT_ALLOWED;
 	}
@@ -529,7 +586,8 @@ int wwsf_token_check(wwsf_token_t *t, epc_span_t token,
 	if(rc != WWSF_OK)
 		return rc;
 	for(i = 0; i < npolicies && !p; i++) {
-		if(wwsf_token_iss_is(t, policies[i].issuer))
+		if(policies[i].w && policies[i].w->has_token
+				&& wwsf_token_iss_is(t, policies[i].w->issuer))
 			p = &policies[i];
 	}
 	if(!p)

@@ -39,6 +39,7 @@
 #include <stdint.h>
 
 #include "epc_span.h"
+#include "epc_wwsf_registry.h"
 #include "wwsf_ident.h"
 #include "wwsf_json.h"
 #include "wwsf_key.h"
@@ -116,19 +117,16 @@ typedef struct wwsf_opts
 	int impi_from_impu;	   /* no IMPI claim: derive it (default 1) */
 } wwsf_opts_t;
 
-/** What one WWSF is trusted for. Borrowed by the verifier. */
+/**
+ * What one WWSF is trusted for: its registry entry (issuer, audiences,
+ * allowed algorithms, maximum lifetime, identities it may allocate; see
+ * lib/epc_wwsf_registry.h) and its keys parsed for verification. Borrowed.
+ */
 typedef struct wwsf_policy
 {
-	epc_span_t id;		   /* WWSF name, for logs */
-	epc_span_t issuer;	   /* expected "iss" */
-	const epc_span_t *aud; /* accepted audiences (one must be in aud) */
-	size_t naud;
-	unsigned algs;	  /* WWSF_ALG_BIT mask */
+	const epc_wwsf_t *w;
 	wwsf_key_t *keys; /* each bound to one alg */
 	size_t nkeys;
-	int64_t max_lifetime;		 /* seconds, 0 = no limit */
-	const wwsf_pattern_t *allow; /* identities it may allocate */
-	size_t nallow;
 } wwsf_policy_t;
 
 /** A parsed token; spans borrow the token text passed to parse. */
@@ -165,6 +163,22 @@ typedef struct wwsf_idreq
 	epc_span_t impu[4]; /* REGISTER: To and From; others: From, P-Preferred */
 	epc_span_t impi;	/* Digest username (unquoted), empty if none */
 } wwsf_idreq_t;
+
+/**
+ * Parse every key of registry entry w for verification (each bound to its
+ * alg, selected by kid). All or nothing: on failure nothing stays loaded
+ * and err names the key and the reason.
+ * @param keys array of at least w->n_keys (EPC_WWSF_MAX_KEYS) entries
+ * @return 0 and *n, or a negative wwsf_key_err
+ */
+int wwsf_policy_load_keys(const epc_wwsf_t *w, wwsf_key_t *keys, size_t cap,
+		size_t *n, char *err, size_t errlen);
+
+/** Free n keys loaded by wwsf_policy_load_keys(). */
+void wwsf_policy_free_keys(wwsf_key_t *keys, size_t n);
+
+/** Short text of a wwsf_key_err. */
+const char *wwsf_key_strerror(int rc);
 
 /** Defaults: leeway 60 s, 8192 bytes, "sub", "impu", jti required. */
 void wwsf_opts_default(wwsf_opts_t *o);

@@ -15,8 +15,8 @@
  *                      strict JSON of header and claims, kid, signature,
  *                      iss/aud/exp/nbf/iat/lifetime);
  *   wwsf-check         wwsf_token_check: the above plus the policy lookup by
- *                      iss and the identities (normalised, allocation
- *                      patterns) - what the module runs per REGISTER;
+ *                      iss and the identities (normalised, checked
+ *                      against the WWSF's registry rules) - what the module runs per REGISTER;
  *   libjwt-pem         libjwt 1.10 jwt_decode() with the PEM key (reference:
  *                      re-parses the key every call).
  * Usage: bench_wwsf_token [rounds]   (default 7; the median round counts)
@@ -41,6 +41,7 @@ typedef struct bench_ctx
 	EVP_PKEY *priv, *pub;
 	char pem[4096];
 	wwsf_key_t key;
+	epc_wwsf_t w;
 	wwsf_policy_t pol;
 	char token[4096];
 	size_t toklen;
@@ -55,8 +56,12 @@ typedef struct bench_ctx
 static wwsf_opts_t opts;
 static wwsf_token_t tok;
 static wwsf_ids_t ids;
-static wwsf_pattern_t allow[2];
-static epc_span_t aud = EPC_SPAN_LIT("sip:ep-cscf.ims.test");
+static const epc_span_t aud = EPC_SPAN_LIT("sip:ep-cscf.ims.test");
+static const epc_wwsf_idrule_t rules[] = {
+		{EPC_WWSF_IMPU, EPC_WWSF_RULE_DOMAIN, EPC_SPAN_LIT("ims.test"), 0},
+		{EPC_WWSF_IMPU, EPC_WWSF_RULE_TEL_PREFIX, EPC_SPAN_LIT("+1555"), 0},
+		{EPC_WWSF_IMPI, EPC_WWSF_RULE_DOMAIN, EPC_SPAN_LIT("ims.test"), 0},
+};
 static volatile int sink;
 
 static double now_ns(void)
@@ -101,17 +106,19 @@ static void setup(bench_ctx_t *b)
 			ts_token(b->token, sizeof(b->token), b->priv, b->alg, hdr, claims);
 	if(!b->toklen)
 		die("sign");
-	memset(&b->pol, 0, sizeof(b->pol));
-	b->pol.id = EPC_SPAN_LIT("bench");
-	b->pol.issuer = EPC_SPAN_LIT("https://wwsf.example");
-	b->pol.aud = &aud;
-	b->pol.naud = 1;
-	b->pol.algs = WWSF_ALG_BIT(b->alg);
+	memset(&b->w, 0, sizeof(b->w));
+	b->w.id = EPC_SPAN_LIT("bench");
+	b->w.has_token = 1;
+	b->w.issuer = EPC_SPAN_LIT("https://wwsf.example");
+	b->w.audiences = &aud;
+	b->w.n_audiences = 1;
+	b->w.algs = WWSF_ALG_BIT(b->alg);
+	b->w.max_lifetime = 3600;
+	b->w.rules = rules;
+	b->w.n_rules = sizeof(rules) / sizeof(rules[0]);
+	b->pol.w = &b->w;
 	b->pol.keys = &b->key;
 	b->pol.nkeys = 1;
-	b->pol.max_lifetime = 3600;
-	b->pol.allow = allow;
-	b->pol.nallow = 2;
 	/* the same signature in OpenSSL's form, and its digest */
 	dot = strrchr(b->token, '.');
 	if(wwsf_b64url_decode(epc_span_cstr(dot + 1), raw, sizeof(raw), &rawlen)
@@ -266,9 +273,6 @@ int main(int argc, char **argv)
 	if(rounds < 1 || rounds > MAXROUNDS)
 		rounds = 7;
 	wwsf_opts_default(&opts);
-	if(wwsf_pattern_compile(EPC_SPAN_LIT("ims.test"), &allow[0]) < 0
-			|| wwsf_pattern_compile(EPC_SPAN_LIT("tel:+1555*"), &allow[1]) < 0)
-		die("patterns");
 	printf("%s, libjwt 1.10, one thread\n", OpenSSL_version(OPENSSL_VERSION));
 	for(i = 0; i < 3; i++) {
 		setup(&b[i]);

@@ -2,7 +2,8 @@
  * libFuzzer target: the wwsf_token parsers on their own, selected by the
  * first input byte:
  *  'J' strict JSON object reader (members, strings, arrays, times),
- *  'I' identity normaliser and allocation patterns ("pattern\nidentity"),
+ *  'I' identity normaliser and the registry's identity rules
+ *      ("rule\nidentity"),
  *  'C' SIP credentials (Authorization values) parser and param stripper,
  *  'B' base64url decoder.
  * Invariants: spans stay inside the input, decoding never grows a string,
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "epc_wwsf_registry.h"
 #include "wwsf_authz.h"
 #include "wwsf_b64.h"
 #include "wwsf_ident.h"
@@ -62,7 +64,8 @@ static void fuzz_ident(epc_span_t in)
 	char n1[WWSF_IDENT_MAX], n2[WWSF_IDENT_MAX];
 	size_t l1, l2;
 	epc_span_t pat, id;
-	wwsf_pattern_t p;
+	epc_wwsf_idrule_t r;
+	epc_wwsf_t w;
 
 	epc_span_split(in, '\n', &pat, &id);
 	if(wwsf_ident_norm(id, n1, sizeof(n1), &l1) == 0) {
@@ -73,8 +76,18 @@ static void fuzz_ident(epc_span_t in)
 			abort();
 		(void)wwsf_ident_impi_from_impu(
 				(epc_span_t){n1, l1}, n2, sizeof(n2), &l2);
-		if(wwsf_pattern_compile(pat, &p) == 0)
-			(void)wwsf_pattern_match(&p, (epc_span_t){n1, l1});
+		/* the registry's matcher on what the normaliser makes */
+		memset(&w, 0, sizeof(w));
+		r.kind = wwsf_ident_is_uri((epc_span_t){n1, l1}) ? EPC_WWSF_IMPU
+														 : EPC_WWSF_IMPI;
+		r.type = pat.len && pat.s[0] == '+'			 ? EPC_WWSF_RULE_TEL_PREFIX
+				 : epc_span_find_byte(pat, '@') >= 0 ? EPC_WWSF_RULE_PATTERN
+													 : EPC_WWSF_RULE_DOMAIN;
+		r.value = pat;
+		r.line = 1;
+		w.rules = &r;
+		w.n_rules = 1;
+		(void)epc_wwsf_identity_allowed(&w, r.kind, (epc_span_t){n1, l1});
 	}
 }
 

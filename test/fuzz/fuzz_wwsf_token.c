@@ -21,8 +21,13 @@
 
 static wwsf_key_t keys[2];
 static EVP_PKEY *ed_priv;
-static wwsf_pattern_t allow[2];
-static epc_span_t aud = EPC_SPAN_LIT("sip:ep-cscf.ims.test");
+static const epc_span_t aud = EPC_SPAN_LIT("sip:ep-cscf.ims.test");
+static const epc_wwsf_idrule_t rules[] = {
+		{EPC_WWSF_IMPU, EPC_WWSF_RULE_DOMAIN, EPC_SPAN_LIT("ims.test"), 0},
+		{EPC_WWSF_IMPU, EPC_WWSF_RULE_TEL_PREFIX, EPC_SPAN_LIT("+1555"), 0},
+		{EPC_WWSF_IMPI, EPC_WWSF_RULE_DOMAIN, EPC_SPAN_LIT("ims.test"), 0},
+};
+static epc_wwsf_t wwsf;
 static wwsf_policy_t pol;
 static wwsf_opts_t opts;
 static wwsf_token_t tok;
@@ -68,19 +73,18 @@ static void init(void)
 			!= WWSF_KEY_OK)
 		abort();
 	EVP_PKEY_free(es);
-	if(wwsf_pattern_compile(EPC_SPAN_LIT("ims.test"), &allow[0]) < 0
-			|| wwsf_pattern_compile(EPC_SPAN_LIT("tel:+1555*"), &allow[1]) < 0)
-		abort();
-	pol.id = EPC_SPAN_LIT("fuzz");
-	pol.issuer = EPC_SPAN_LIT("https://wwsf.example");
-	pol.aud = &aud;
-	pol.naud = 1;
-	pol.algs = WWSF_ALG_BIT(WWSF_ALG_EDDSA) | WWSF_ALG_BIT(WWSF_ALG_ES256);
+	wwsf.id = EPC_SPAN_LIT("fuzz");
+	wwsf.has_token = 1;
+	wwsf.issuer = EPC_SPAN_LIT("https://wwsf.example");
+	wwsf.audiences = &aud;
+	wwsf.n_audiences = 1;
+	wwsf.algs = EPC_JWS_EDDSA | EPC_JWS_ES256;
+	wwsf.max_lifetime = 3600;
+	wwsf.rules = rules;
+	wwsf.n_rules = sizeof(rules) / sizeof(rules[0]);
+	pol.w = &wwsf;
 	pol.keys = keys;
 	pol.nkeys = 2;
-	pol.max_lifetime = 3600;
-	pol.allow = allow;
-	pol.nallow = 2;
 	wwsf_opts_default(&opts);
 }
 

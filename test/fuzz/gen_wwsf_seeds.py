@@ -49,7 +49,7 @@ def main():
               'J{"a":"\\ud83d\\ude00\\n","b":[1,2.5e3,{"c":null}],"t":true}')
     for name, v in {
             'ident_sip': 'Isip:*@ims.test\nsip:%61lice@IMS.test;user=phone',
-            'ident_tel': 'Itel:+1555*\ntel:+1-555-0100;phone-context=x',
+            'ident_tel': 'I+1555\ntel:+1-555-0100;phone-context=x',
             'ident_nai': 'Iims.test\nalice.priv@ims.test',
             'ident_v6': 'I*@[::1]\nsips:bob@[2001:db8::1]:5061',
             'cred_bearer': 'CBearer eyJhbGciOiJFUzI1NiJ9.e30.c2ln',

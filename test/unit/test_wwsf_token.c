@@ -39,12 +39,55 @@ static const char *key_kid[K_COUNT] = {
 static EVP_PKEY *priv[K_COUNT];
 static char pem[K_COUNT][4096];
 static wwsf_key_t keys[K_COUNT];
-static epc_span_t auds[] = {EPC_SPAN_LIT(AUD)};
-static wwsf_pattern_t allow[2];
+static size_t nkeys;
+static epc_wwsf_registry_t *reg;
+static epc_wwsf_t wcopy; /* the registry entry, tweaked by some tests */
 static wwsf_policy_t pol;
 static wwsf_opts_t opts;
 static wwsf_token_t tok; /* 13 KB: not on the stack */
 static char buf[32768];
+
+/* the WWSF as a registry file would describe it */
+static int load_registry(void)
+{
+	static char xml[65536];
+	char err[EPC_WWSF_ERR_MAX];
+	size_t n = 0;
+	int i;
+
+	n += (size_t)snprintf(xml + n, sizeof(xml) - n,
+			"<?xml version=\"1.0\"?>\n<wwsf-registry version=\"1\">\n"
+			"<wwsf id=\"wwsf-a\"><origin>https://wwsf.example</origin>\n"
+			"<token><issuer>" ISS "</issuer><audience>" AUD "</audience>\n"
+			"<algorithms>ES256 RS256 PS256 EdDSA ES384</algorithms>\n"
+			"<max-lifetime>3600</max-lifetime>\n"
+			"<authz-server>https://wwsf.example/authorize</authz-server>\n");
+	for(i = 0; i < K_EVIL; i++)
+		n += (size_t)snprintf(xml + n, sizeof(xml) - n,
+				"<key kid=\"%s\" alg=\"%s\">\n%s</key>\n", key_kid[i],
+				wwsf_alg_name(key_alg[i]), pem[i]);
+	n += (size_t)snprintf(xml + n, sizeof(xml) - n,
+			"</token><identities><impu-domain>ims.test</impu-domain>"
+			"<impi-domain>ims.test</impi-domain>"
+			"<impu-tel-prefix>+1555</impu-tel-prefix></identities></wwsf>\n"
+			"</wwsf-registry>\n");
+	if(epc_wwsf_registry_load_mem(
+			   xml, n, NULL, &epc_alloc_libc, &reg, err, sizeof(err))
+			!= EPC_WWSF_OK) {
+		print_error("registry: %s\n", err);
+		return -1;
+	}
+	wcopy = reg->wwsf[0];
+	if(wwsf_policy_load_keys(&wcopy, keys, K_COUNT, &nkeys, err, sizeof(err))
+			!= 0) {
+		print_error("keys: %s\n", err);
+		return -1;
+	}
+	pol.w = &wcopy;
+	pol.keys = keys;
+	pol.nkeys = nkeys;
+	return 0;
+}
 
 static int setup(void **state)
 {
@@ -55,31 +98,9 @@ static int setup(void **state)
 		priv[i] = ts_keygen(key_alg[i]);
 		if(!priv[i] || !ts_pubpem(priv[i], pem[i], sizeof(pem[i])))
 			return -1;
-		/* the policy holds every key but the attacker's */
-		if(i != K_EVIL
-				&& wwsf_key_load_pem(&keys[i], epc_span_cstr(pem[i]),
-						   key_alg[i], epc_span_cstr(key_kid[i]))
-						   != WWSF_KEY_OK)
-			return -1;
 	}
-	if(wwsf_pattern_compile(S("ims.test"), &allow[0]) < 0
-			|| wwsf_pattern_compile(S("tel:+1555*"), &allow[1]) < 0)
-		return -1;
-	memset(&pol, 0, sizeof(pol));
-	pol.id = S("wwsf-a");
-	pol.issuer = S(ISS);
-	pol.aud = auds;
-	pol.naud = 1;
-	pol.algs = WWSF_ALG_BIT(WWSF_ALG_ES256) | WWSF_ALG_BIT(WWSF_ALG_RS256)
-			   | WWSF_ALG_BIT(WWSF_ALG_PS256) | WWSF_ALG_BIT(WWSF_ALG_EDDSA)
-			   | WWSF_ALG_BIT(WWSF_ALG_ES384);
-	pol.keys = keys;
-	pol.nkeys = K_EVIL; /* K_EVIL is last and not loaded */
-	pol.max_lifetime = 3600;
-	pol.allow = allow;
-	pol.nallow = 2;
 	wwsf_opts_default(&opts);
-	return 0;
+	return load_registry();
 }
 
 static int teardown(void **state)
@@ -87,10 +108,10 @@ static int teardown(void **state)
 	int i;
 
 	(void)state;
-	for(i = 0; i < K_COUNT; i++) {
-		wwsf_key_free(&keys[i]);
+	wwsf_policy_free_keys(keys, nkeys);
+	for(i = 0; i < K_COUNT; i++)
 		EVP_PKEY_free(priv[i]);
-	}
+	epc_wwsf_registry_free(reg, &epc_alloc_libc);
 	return 0;
 }
 
@@ -454,30 +475,36 @@ static void test_policy_restrictions(void **state)
 {
 	wwsf_ids_t ids;
 	const char *t;
-	unsigned algs = pol.algs;
 
 	(void)state;
 	/* an alg with a loaded key but not allowed for the WWSF */
-	pol.algs = WWSF_ALG_BIT(WWSF_ALG_ES256);
+	wcopy.algs = WWSF_ALG_BIT(WWSF_ALG_ES256);
 	t = sign(K_RS, WWSF_ALG_RS256, hdr("RS256", "rsa1"), good_claims());
 	assert_int_equal(check(t, &ids), WWSF_E_ALG);
-	pol.algs = algs;
-	/* no allocation patterns: nothing may be allocated */
-	pol.nallow = 0;
+	wcopy.algs = reg->wwsf[0].algs;
+	/* no identity rules: nothing may be allocated */
+	wcopy.n_rules = 0;
 	t = sign(K_ES1, WWSF_ALG_ES256, hdr("ES256", "k1"), good_claims());
 	assert_int_equal(check(t, &ids), WWSF_E_NOT_ALLOWED);
-	pol.nallow = 2;
+	/* IMPU rules only: the IMPI is not covered */
+	wcopy.n_rules = 1;
+	assert_int_equal(check(t, &ids), WWSF_E_NOT_ALLOWED);
+	wcopy.n_rules = reg->wwsf[0].n_rules;
 	/* no audience configured: nothing is for us */
-	pol.naud = 0;
+	wcopy.n_audiences = 0;
 	assert_int_equal(check(t, &ids), WWSF_E_AUDIENCE);
-	pol.naud = 1;
+	wcopy.n_audiences = 1;
+	/* a WWSF without <token>: no token is its */
+	wcopy.has_token = 0;
+	assert_int_equal(check(t, &ids), WWSF_E_ISSUER);
+	wcopy.has_token = 1;
 	/* no lifetime limit */
-	pol.max_lifetime = 0;
+	wcopy.max_lifetime = 0;
 	t = sign(K_ES1, WWSF_ALG_ES256, hdr("ES256", "k1"),
 			claims(ISS, "\"" AUD "\"", -10, 86400, "\"sip:alice@ims.test\"",
 					NULL));
 	assert_int_equal(check(t, &ids), WWSF_OK);
-	pol.max_lifetime = 3600;
+	wcopy.max_lifetime = 3600;
 	/* no iat: the lifetime counts from now */
 	t = sign(K_ES1, WWSF_ALG_ES256, hdr("ES256", "k1"),
 			"{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"impu\":\"sip:a@ims."
@@ -563,6 +590,38 @@ static void test_key_loading(void **state)
 	assert_int_equal(wwsf_key_load_pem(&k, S(pem[K_ES1]), WWSF_ALG_ES256,
 							 (epc_span_t){p, 200}),
 			WWSF_KEY_E_ARG);
+}
+
+/* A registry key OpenSSL refuses: all keys of the WWSF are refused. */
+static void test_policy_keys(void **state)
+{
+	wwsf_key_t k2[4];
+	epc_wwsf_key_t rk[2];
+	epc_wwsf_t w = *pol.w;
+	char err[256];
+	size_t n = 99;
+
+	(void)state;
+	rk[0] = w.keys[0];
+	rk[1] = w.keys[0];
+	rk[1].kid = S("bad");
+	rk[1].pem = S(pem[K_ES384]); /* a P-384 key declared ES256 */
+	w.keys = rk;
+	w.n_keys = 2;
+	assert_int_equal(wwsf_policy_load_keys(&w, k2, 4, &n, err, sizeof(err)),
+			WWSF_KEY_E_TYPE);
+	assert_int_equal(n, 0);
+	assert_non_null(strstr(err, "key bad"));
+	assert_non_null(strstr(err, "ES256"));
+	w.n_keys = 1;
+	assert_int_equal(wwsf_policy_load_keys(&w, k2, 4, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 1);
+	wwsf_policy_free_keys(k2, n);
+	w.n_keys = 5;
+	assert_int_equal(wwsf_policy_load_keys(&w, k2, 4, &n, err, sizeof(err)),
+			WWSF_KEY_E_ARG);
+	assert_string_equal(wwsf_key_strerror(WWSF_KEY_E_WEAK),
+			"RSA key shorter than 2048 bits");
 }
 
 static void test_ecdsa_der(void **state)
@@ -651,13 +710,10 @@ static void test_alg_names(void **state)
 	assert_int_equal(wwsf_alg_from_name(S("HS256")), WWSF_ALG_INVALID);
 	assert_string_equal(wwsf_alg_name(WWSF_ALG_PS512), "PS512");
 	assert_string_equal(wwsf_alg_name(42), "?");
-	assert_int_equal(wwsf_algs_parse(S("ES256, RS256 EdDSA"), &m), 0);
-	assert_int_equal(m, WWSF_ALG_BIT(WWSF_ALG_ES256)
-								| WWSF_ALG_BIT(WWSF_ALG_RS256)
-								| WWSF_ALG_BIT(WWSF_ALG_EDDSA));
-	assert_int_equal(wwsf_algs_parse(S("ES256,none"), &m), -1);
-	assert_int_equal(wwsf_algs_parse(S("HS256"), &m), -1);
-	assert_int_equal(wwsf_algs_parse(S(" , "), &m), -1);
+	assert_int_equal(wwsf_alg_from_bit(EPC_JWS_PS256), WWSF_ALG_PS256);
+	assert_int_equal(wwsf_alg_from_bit(EPC_JWS_ES256 | EPC_JWS_RS256), 0);
+	m = WWSF_ALG_BIT(WWSF_ALG_EDDSA);
+	assert_int_equal(m, EPC_JWS_EDDSA);
 }
 
 /*
@@ -716,6 +772,7 @@ int main(void)
 			cmocka_unit_test(test_request_identities),
 			cmocka_unit_test(test_policy_restrictions),
 			cmocka_unit_test(test_key_loading),
+			cmocka_unit_test(test_policy_keys),
 			cmocka_unit_test(test_ecdsa_der),
 			cmocka_unit_test(test_answers),
 			cmocka_unit_test(test_alg_names),
