@@ -438,7 +438,12 @@ int wwsf_ids_check_request(const wwsf_ids_t *ids, const wwsf_idreq_t *req)
 
 uint32_t wwsf_token_remaining(const wwsf_token_t *t, int64_t now)
 {
-	int64_t r = t->exp - now;
+	return wwsf_remaining(t->exp, now);
+}
+
+uint32_t wwsf_remaining(int64_t exp, int64_t now)
+{
+	int64_t r = exp - now;
 
 	if(r < 1)
 		return 1;

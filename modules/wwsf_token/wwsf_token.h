@@ -217,6 +217,9 @@ int wwsf_ids_has_impu(const wwsf_ids_t *ids, epc_span_t norm);
  */
 uint32_t wwsf_token_remaining(const wwsf_token_t *t, int64_t now);
 
+/** The same for an exp value: max(1, exp - now). */
+uint32_t wwsf_remaining(int64_t exp, int64_t now);
+
 /** Expires to forward: requested, capped to the token's remaining life. */
 uint32_t wwsf_expires_cap(uint32_t requested, uint32_t remaining);
 
