@@ -667,13 +667,17 @@ static int is_stream(sip_msg_t *msg)
 	return p == PROTO_TCP || p == PROTO_TLS || p == PROTO_WS || p == PROTO_WSS;
 }
 
-/* The Bearer token and the Digest username of the request. */
+/* The Bearer token and the Digest username of the request. Digest
+ * problems only matter with a token: without one, IMS authentication
+ * (U.2.1.2) is the S-CSCF's business. */
 static int find_credentials(sip_msg_t *msg, epc_span_t *token, char *impi,
 		size_t impi_cap, size_t *impi_len)
 {
 	hdr_field_t *hf;
 	wwsf_cred_t c;
-	int bearers = 0;
+	char u[WWSF_IDENT_MAX];
+	size_t ul;
+	int bearers = 0, bad_digest = 0;
 
 	*token = EPC_SPAN_NULL;
 	*impi_len = 0;
@@ -690,13 +694,25 @@ static int find_credentials(sip_msg_t *msg, epc_span_t *token, char *impi,
 			if(bearers++)
 				return WWSF_E_CREDENTIALS;
 			*token = c.token;
-		} else if(c.scheme == WWSF_CRED_DIGEST && c.has_username
-				  && hf->type == HDR_AUTHORIZATION_T) {
-			if(wwsf_unquote(c.username, impi, impi_cap, impi_len) < 0)
-				return WWSF_E_CREDENTIALS;
+			continue;
 		}
+		if(c.scheme != WWSF_CRED_DIGEST || !c.has_username
+				|| hf->type != HDR_AUTHORIZATION_T)
+			continue;
+		/* each Digest username must be the token's IMPI */
+		if(wwsf_unquote(c.username, u, sizeof(u), &ul) < 0 || ul > impi_cap
+				|| (*impi_len
+						&& !epc_span_eq((epc_span_t){u, ul},
+								(epc_span_t){impi, *impi_len}))) {
+			bad_digest = 1;
+			continue;
+		}
+		memcpy(impi, u, ul);
+		*impi_len = ul;
 	}
-	return bearers ? WWSF_OK : WWSF_E_NOTOKEN;
+	if(!bearers)
+		return WWSF_E_NOTOKEN;
+	return bad_digest ? WWSF_E_IDENTITY : WWSF_OK;
 }
 
 static int uri_of(hdr_field_t *hf, epc_span_t *out)
@@ -737,16 +753,19 @@ static int request_identities(
 	return 0;
 }
 
-/* "<server_id>:<conid>": which connection of which eP-CSCF used a token */
+/* "<server_id>:<conid>" (datagrams: "<server_id>:<ip>:<port>"): which
+ * connection of which eP-CSCF used a token first */
 static int conn_tag(sip_msg_t *msg, char *buf, size_t cap)
 {
-	return snprintf(buf, cap, "%d:%d", server_id,
-			is_stream(msg) ? msg->rcv.proto_reserved1 : 0);
+	if(is_stream(msg))
+		return snprintf(buf, cap, "%d:%d", server_id, msg->rcv.proto_reserved1);
+	return snprintf(buf, cap, "%d:%s:%d", server_id,
+			ip_addr2a(&msg->rcv.src_ip), msg->rcv.src_port);
 }
 
 static int replay_check(sip_msg_t *msg, const wwsf_token_t *t, int64_t now)
 {
-	char iss[512], jti[WWSF_JTI_MAX], key[WWSF_REPLAY_KEY_LEN + 1], tag[64];
+	char iss[512], jti[WWSF_JTI_MAX], key[WWSF_REPLAY_KEY_LEN + 1], tag[96];
 	size_t il, jl;
 	str hname = wwsf_replay_htable, kname, stored = STR_NULL;
 	ht_cell_t *cell;
@@ -1005,10 +1024,12 @@ static int del_header(sip_msg_t *msg, hdr_field_t *hf)
 	return del_lump(msg, hf->name.s - msg->buf, hf->len, 0) ? 0 : -1;
 }
 
-/* Replace [s, s+len) of the message with the bytes v (copied). */
-static int replace_span(sip_msg_t *msg, char *s, int len, epc_span_t v)
+/* Replace [s, s+len) of the message with the bytes v (copied); *ins (if
+ * not NULL) gets the lump that inserts them. */
+static int replace_span(
+		sip_msg_t *msg, char *s, int len, epc_span_t v, struct lump **ins)
 {
-	struct lump *l;
+	struct lump *l, *a;
 	char *p;
 
 	l = del_lump(msg, s - msg->buf, len, 0);
@@ -1020,11 +1041,70 @@ static int replace_span(sip_msg_t *msg, char *s, int len, epc_span_t v)
 		return -1;
 	}
 	memcpy(p, v.s, v.len);
-	if(!insert_new_lump_after(l, p, (int)v.len, 0)) {
+	a = insert_new_lump_after(l, p, (int)v.len, 0);
+	if(!a) {
 		pkg_free(p);
 		return -1;
 	}
+	if(ins)
+		*ins = a;
 	return 0;
+}
+
+/* Credentials headers wwsf_strip() rewrote (ins = its insert lump) or
+ * removed (ins = NULL) in the current message, so that removing them
+ * later never lays a second lump over the same bytes. */
+#define STRIPPED_MAX 16
+static struct
+{
+	unsigned int msg_id;
+	int msg_pid;
+	int done;
+	int n;
+	struct
+	{
+		int body_off;
+		struct lump *ins;
+	} e[STRIPPED_MAX];
+} _wwsf_stripped;
+
+static int stripped_add(sip_msg_t *msg, hdr_field_t *hf, struct lump *ins)
+{
+	if(_wwsf_stripped.n >= STRIPPED_MAX)
+		return -1;
+	_wwsf_stripped.e[_wwsf_stripped.n].body_off = hf->body.s - msg->buf;
+	_wwsf_stripped.e[_wwsf_stripped.n].ins = ins;
+	_wwsf_stripped.n++;
+	return 0;
+}
+
+/* Remove a credentials header, whatever wwsf_strip() did to it before. */
+static int del_credentials(sip_msg_t *msg, hdr_field_t *hf)
+{
+	int i, off = hf->body.s - msg->buf, end;
+
+	if(_wwsf_stripped.msg_id != msg->id || _wwsf_stripped.msg_pid != msg->pid)
+		return del_header(msg, hf);
+	for(i = 0; i < _wwsf_stripped.n; i++) {
+		if(_wwsf_stripped.e[i].body_off != off)
+			continue;
+		if(!_wwsf_stripped.e[i].ins)
+			return 0; /* removed already */
+		/* the body is deleted already: drop its replacement, then the
+		 * name before it and the line end after it */
+		_wwsf_stripped.e[i].ins->len = 0;
+		end = hf->name.s - msg->buf + hf->len;
+		if(hf->body.s > hf->name.s
+				&& !del_lump(
+						msg, hf->name.s - msg->buf, hf->body.s - hf->name.s, 0))
+			return -1;
+		if(end > off + hf->body.len
+				&& !del_lump(
+						msg, off + hf->body.len, end - off - hf->body.len, 0))
+			return -1;
+		return 0;
+	}
+	return del_header(msg, hf);
 }
 
 /* Add "Name: value\r\n" at the end of the header. */
@@ -1075,7 +1155,7 @@ static int cap_expires(sip_msg_t *msg, uint32_t remaining)
 				return -1;
 			if(eb->val > remaining
 					&& replace_span(msg, hf->body.s, hf->body.len,
-							   (epc_span_t){s, (size_t)len})
+							   (epc_span_t){s, (size_t)len}, NULL)
 							   < 0)
 				return -1;
 		} else if(hf->type == HDR_CONTACT_T) {
@@ -1087,7 +1167,7 @@ static int cap_expires(sip_msg_t *msg, uint32_t remaining)
 				if(str2int(&c->expires->body, &v) < 0 || v <= remaining)
 					continue; /* 0 (de-registration) is never touched */
 				if(replace_span(msg, c->expires->body.s, c->expires->body.len,
-						   (epc_span_t){s, (size_t)len})
+						   (epc_span_t){s, (size_t)len}, NULL)
 						< 0)
 					return -1;
 			}
@@ -1129,7 +1209,7 @@ static int ki_wwsf_tna_forward(sip_msg_t *msg)
 	/* no client credentials cross to Mw: the Bearer token, any Digest */
 	for(hf = msg->headers; hf; hf = hf->next) {
 		if((hf->type == HDR_AUTHORIZATION_T || hf->type == HDR_PROXYAUTH_T)
-				&& del_header(msg, hf) < 0)
+				&& del_credentials(msg, hf) < 0)
 			return -1;
 	}
 	if(append_header(msg, "Authorization", (epc_span_t){cred, n}) < 0
@@ -1177,11 +1257,19 @@ static int ki_wwsf_strip(sip_msg_t *msg)
 {
 	char out[2048];
 	hdr_field_t *hf;
+	struct lump *ins;
 	size_t n;
 	int rc, removed = 0;
 
 	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
 		return -1;
+	if(_wwsf_stripped.msg_id == msg->id && _wwsf_stripped.msg_pid == msg->pid
+			&& _wwsf_stripped.done)
+		return 1; /* once per message: lumps must not overlap */
+	_wwsf_stripped.msg_id = msg->id;
+	_wwsf_stripped.msg_pid = msg->pid;
+	_wwsf_stripped.n = 0;
+	_wwsf_stripped.done = 1;
 	for(hf = msg->headers; hf; hf = hf->next) {
 		if(hf->type == HDR_PAI_T || is_named(hf, "P-Visited-Network-ID")
 				|| is_p_charging(hf)) {
@@ -1200,11 +1288,12 @@ static int ki_wwsf_strip(sip_msg_t *msg)
 			/* unparsable: only ours to judge if it could carry the param */
 			if(!contains_nocase(hf->body, "integrity-protected"))
 				continue;
-			if(del_header(msg, hf) < 0)
+			if(stripped_add(msg, hf, NULL) < 0 || del_header(msg, hf) < 0)
 				return -1;
-		} else if(replace_span(
-						  msg, hf->body.s, hf->body.len, (epc_span_t){out, n})
-				  < 0) {
+		} else if(replace_span(msg, hf->body.s, hf->body.len,
+						  (epc_span_t){out, n}, &ins)
+						  < 0
+				  || stripped_add(msg, hf, ins) < 0) {
 			return -1;
 		}
 		removed++;
@@ -1239,7 +1328,7 @@ static int ki_wwsf_remove_token(sip_msg_t *msg)
 		(void)wwsf_cred_parse(epc_kam_span(&hf->body), &c);
 		if(c.scheme != WWSF_CRED_BEARER)
 			continue;
-		if(del_header(msg, hf) < 0)
+		if(del_credentials(msg, hf) < 0)
 			return -1;
 		removed++;
 	}

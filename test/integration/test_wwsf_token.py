@@ -260,8 +260,14 @@ def test_c_client_sent_trusted_items_with_token(stack):
         # the Digest username (bob) is not the token's IMPI (carol)
         assert r.status == 403, r
         assert core_registers(stack, t0, ua.call_id) == []
+        # the WIC's own Digest beside the token (TS 24.229 5.1.1.2.1 style,
+        # with a client auth-done): fine, and none of it reaches Mw
+        own = ('Digest username="carol@ims.test", realm="ims.test", '
+               'uri="sip:ims.test", nonce="", response="", '
+               'integrity-protected=auth-done')
         _, r = ua.register(300, bearer(tok),
-                           [('P-Asserted-Identity', '<sip:bob@ims.test>'),
+                           [('Authorization', own),
+                            ('P-Asserted-Identity', '<sip:bob@ims.test>'),
                             ('P-Charging-Vector', 'icid-value=spoofed')])
         assert r.status == 200, r
         m = wait_core_registers(stack, t0, ua.call_id, 1)[0]
