@@ -144,6 +144,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if(rc == WWSF_OK) {
 		check_genuine();
 		check_ids();
+	} else if(tok.iss && tok.impu) {
+		/* the claims of any parsed token through the identity step (no
+		 * signature needed to reach it here) */
+		if(wwsf_token_identities(&tok, &pol, &opts, &ids) == WWSF_OK)
+			check_ids();
 	}
 	if(wwsf_result_of(rc) < 0 || wwsf_result_of(rc) >= WWSF_R_COUNT)
 		abort();
