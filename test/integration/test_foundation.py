@@ -4,17 +4,9 @@ IMS core (U.2.1.2: 401 challenge relayed, Digest answer, 200 OK back)."""
 import re
 
 from epc import ng, sip
-from epc.wssip import WsClient, WicUA
+from epc.testkit import wic
 
 MODULES = ('webrtc_origin', 'wwsf_token', 'sdp_unbundle', 'eimsagw_ctl')
-
-
-def wic(stack, user='alice', password=None):
-    ws = WsClient('127.0.0.1', stack.ports['epc_wss'], cafile=stack.cafile,
-                  origin=stack.wwsf_origin)
-    ws.connect()
-    return WicUA(ws, 'sip:%s@ims.test' % user, impi='%s@ims.test' % user,
-                 password=password or user + '-pw')
 
 
 def test_modules_loaded(stack):

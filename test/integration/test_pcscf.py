@@ -8,12 +8,11 @@ side use what the core itself received (sipdump)."""
 import os
 import re
 import subprocess
-import threading
 import time
 
 from epc import sip
 from epc.udpsip import UdpUA
-from epc.wssip import WsClient, WicUA, Closed
+from epc.testkit import Bg, deregister, ims_ue, registered_wic, wic
 
 # every test here comes from 127.0.0.1: pike's per-IP threshold is raised
 # (test_pcscf_flood.py checks the flood protection itself)
@@ -27,59 +26,6 @@ SDP_WIC = '\r\n'.join([
 SDP_UE = '\r\n'.join([
     'v=0', 'o=ue 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0',
     'm=audio 40000 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', '']) + '\r\n'
-
-
-def wic(stack, user='alice', password=None):
-    ws = WsClient('127.0.0.1', stack.ports['epc_wss'], cafile=stack.cafile,
-                  origin=stack.wwsf_origin)
-    ws.connect()
-    return WicUA(ws, 'sip:%s@ims.test' % user, impi='%s@ims.test' % user,
-                 password=password or user + '-pw')
-
-
-def registered_wic(stack, user='alice', expires=300):
-    ua = wic(stack, user)
-    r1, r2 = ua.register_digest(expires=expires)
-    assert r1.status == 401 and r2 is not None and r2.status == 200, (r1, r2)
-    return ua
-
-
-def ims_ue(stack, user='dave'):
-    ue = UdpUA('sip:%s@ims.test' % user, ('127.0.0.1', stack.ports['core']),
-               impi='%s@ims.test' % user, password=user + '-pw')
-    r1, r2 = ue.register_digest(expires=300)
-    assert r2 is not None and r2.status == 200, (r1, r2)
-    return ue
-
-
-def deregister(ua):
-    try:
-        ua.register_digest(expires=0)
-    except Exception:
-        pass
-
-
-class Bg:
-    """Run fn(*args) in a thread (the other party of a call); result() joins."""
-
-    def __init__(self, fn, *args, **kw):
-        self.value, self.error = None, None
-
-        def run():
-            try:
-                self.value = fn(*args, **kw)
-            except Exception as e:          # re-raised in result()
-                self.error = e
-        self.th = threading.Thread(target=run, daemon=True)
-        self.th.start()
-
-    def result(self, timeout=15):
-        self.th.join(timeout)
-        if self.th.is_alive():
-            raise TimeoutError('background party did not finish')
-        if self.error:
-            raise self.error
-        return self.value
 
 
 def core_rcv(stack, method, since, match=None, timeout=3.0, count=1):

@@ -14,10 +14,9 @@ at the test IMS core, no media gateway in the path:
 The SDP seen at each end is checked by structure."""
 import os
 import re
-import threading
 
-from epc.udpsip import UdpUA
-from epc.wssip import WsClient, WicUA
+from epc.testkit import Bg, close_all, ims_ue
+from epc.testkit import registered_wic as wic
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 CORPUS = os.path.join(TOP, 'test', 'sdp')
@@ -62,62 +61,6 @@ def attrs(lines, name):
 def mline(sec):
     media, port, proto, *fmts = sec[0][2:].split(' ')
     return media, int(port), proto, fmts
-
-
-def wic(stack, user):
-    ws = WsClient('127.0.0.1', stack.ports['epc_wss'], cafile=stack.cafile,
-                  origin=stack.wwsf_origin)
-    ws.connect()
-    ua = WicUA(ws, 'sip:%s@ims.test' % user, impi='%s@ims.test' % user,
-               password=user + '-pw')
-    r1, r2 = ua.register_digest(expires=300)
-    assert r2 is not None and r2.status == 200, (r1, r2)
-    return ua
-
-
-def ims_ue(stack, user):
-    ue = UdpUA('sip:%s@ims.test' % user, ('127.0.0.1', stack.ports['core']),
-               impi='%s@ims.test' % user, password=user + '-pw')
-    r1, r2 = ue.register_digest(expires=300)
-    assert r2 is not None and r2.status == 200, (r1, r2)
-    return ue
-
-
-class Bg:
-    """fn(*args) in a thread (the other party of a call)."""
-
-    def __init__(self, fn, *args):
-        self.value, self.error = None, None
-
-        def run():
-            try:
-                self.value = fn(*args)
-            except Exception as e:
-                self.error = e
-        self.th = threading.Thread(target=run, daemon=True)
-        self.th.start()
-
-    def result(self, timeout=15):
-        self.th.join(timeout)
-        if self.th.is_alive():
-            raise TimeoutError('background party did not finish')
-        if self.error:
-            raise self.error
-        return self.value
-
-
-def close(ua=None, ue=None):
-    for p in (ua, ue):
-        if p is None:
-            continue
-        try:
-            p.register_digest(expires=0)
-        except Exception:
-            pass
-    if ua:
-        ua.ws.close()
-    if ue:
-        ue.close()
 
 
 def counter(stack, name):
@@ -167,7 +110,7 @@ def test_originating_call_sdp_both_ways(stack):
         assert ua.bye(c).status == 200
         bye.result()
     finally:
-        close(ua, ue)
+        close_all(ua, ue)
 
 
 def test_offer_without_usable_stream_gets_488(stack):
@@ -189,7 +132,7 @@ def test_offer_without_usable_stream_gets_488(stack):
         assert c.final.status == 488, c.final
         assert counter(stack, 'sdp_malformed') == before + 1
     finally:
-        close(ua)
+        close_all(ua)
 
 
 def test_terminating_call_sdp_both_ways(stack):
@@ -217,4 +160,4 @@ def test_terminating_call_sdp_both_ways(stack):
         assert ue.bye(c).status == 200
         bye.result()
     finally:
-        close(ua, ue)
+        close_all(ua, ue)
