@@ -1,0 +1,873 @@
+/*
+ * Copyright (C) 2026 The eP-CSCF modules authors
+ *
+ * This file is part of the eP-CSCF modules for Kamailio.
+ *
+ * This program is free software; you can redistribute it and/or modify it
+ * under the terms of the GNU General Public License as published by the Free
+ * Software Foundation; either version 2 of the License, or (at your option)
+ * any later version.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/**
+ * eimsagw_ctl glue: the media session table in shm (hash of Call-IDs, one
+ * lock per bucket) and everything that feeds events into the sessions'
+ * state machines: script calls, tm callbacks on the initial INVITE
+ * transaction and dialog callbacks (so media sessions go away even when
+ * the routing script forgets a branch), and the timer's sweep.
+ *
+ * Locking: the step runs under the bucket lock; ng exchanges never do.
+ * A session is found again by its id after an exchange; if it ended in
+ * between, what the exchange created at the AGW is deleted.
+ */
+
+#include <string.h>
+
+#include "core/sr_module.h"
+#include "core/dprint.h"
+#include "core/hashes.h"
+#include "core/trim.h"
+#include "core/locking.h"
+#include "core/atomic_ops.h"
+#include "core/data_lump.h"
+#include "core/ip_addr.h"
+#include "core/mem/mem.h"
+#include "core/mem/shm_mem.h"
+#include "core/parser/parse_from.h"
+#include "core/parser/parse_to.h"
+#include "core/parser/parse_cseq.h"
+#include "core/parser/parse_body.h"
+#include "core/parser/parse_content.h"
+#include "core/parser/msg_parser.h"
+#include "modules/tm/tm_load.h"
+#include "modules/dialog/dlg_load.h"
+#include "modules/dialog/dlg_hash.h"
+
+#include "eimsagw_ctl_mod.h"
+
+#define EIMSAGW_EV_BATCH 8 /* sessions ended per locked pass */
+
+typedef struct eimsagw_entry
+{
+	struct eimsagw_entry *next;
+	eimsagw_sess_t s;
+} eimsagw_entry_t;
+
+typedef struct eimsagw_table
+{
+	unsigned int size; /* power of two */
+	gen_lock_set_t *locks;
+	eimsagw_entry_t **buckets;
+	atomic_t count;
+	gen_lock_t id_lock;
+	uint64_t next_id;
+} eimsagw_table_t;
+
+/* What the locked step leaves for the unlocked ng exchange. */
+typedef struct eimsagw_work
+{
+	uint64_t id;
+	unsigned int h;
+	int agw;
+	int created;
+	size_t keylen;
+	char key[EIMSAGW_CALLID_MAX + EIMSAGW_TAG_MAX];
+	eimsagw_actions_t a; /* last: the fields above are reset apart */
+} eimsagw_work_t;
+
+static eimsagw_table_t *_tab = NULL;
+static struct tm_binds _tmb;
+static struct dlg_binds _dlgb;
+static int _have_dlg = 0;
+
+char eimsagw_last_err[256];
+char eimsagw_last_agw[128];
+
+static unsigned int bucket_of(epc_span_t callid)
+{
+	return get_hash1_raw(callid.s ? callid.s : "", (int)callid.len)
+		   & (_tab->size - 1);
+}
+
+int eimsagw_table_init(void)
+{
+	unsigned int size = 16;
+
+	while(size < (unsigned int)eimsagw_hash_size && size < 65536)
+		size <<= 1;
+	_tab = shm_malloc(sizeof(*_tab));
+	if(!_tab) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	memset(_tab, 0, sizeof(*_tab));
+	_tab->size = size;
+	_tab->buckets = shm_malloc(sizeof(eimsagw_entry_t *) * size);
+	_tab->locks = lock_set_alloc(size);
+	if(!_tab->buckets || !_tab->locks) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	memset(_tab->buckets, 0, sizeof(eimsagw_entry_t *) * size);
+	if(!lock_set_init(_tab->locks) || !lock_init(&_tab->id_lock)) {
+		LM_ERR("cannot init the session table locks\n");
+		lock_set_dealloc(_tab->locks);
+		_tab->locks = NULL;
+		return -1;
+	}
+	atomic_set(&_tab->count, 0);
+	_tab->next_id = 1;
+	return 0;
+}
+
+void eimsagw_table_destroy(void)
+{
+	unsigned int i;
+	eimsagw_entry_t *e, *n;
+
+	if(!_tab)
+		return;
+	if(_tab->buckets) {
+		for(i = 0; i < _tab->size; i++) {
+			for(e = _tab->buckets[i]; e; e = n) {
+				n = e->next;
+				shm_free(e);
+			}
+		}
+		shm_free(_tab->buckets);
+	}
+	if(_tab->locks) {
+		lock_set_destroy(_tab->locks);
+		lock_set_dealloc(_tab->locks);
+	}
+	shm_free(_tab);
+	_tab = NULL;
+}
+
+int eimsagw_table_count(void)
+{
+	return _tab ? atomic_get(&_tab->count) : 0;
+}
+
+/* --- locked helpers (bucket lock held) --- */
+
+static void unlink_entry(unsigned int h, eimsagw_entry_t *e)
+{
+	eimsagw_entry_t **pp;
+
+	for(pp = &_tab->buckets[h]; *pp; pp = &(*pp)->next) {
+		if(*pp == e) {
+			*pp = e->next;
+			shm_free(e);
+			atomic_dec(&_tab->count);
+			return;
+		}
+	}
+}
+
+static eimsagw_entry_t *find_id(unsigned int h, uint64_t id)
+{
+	eimsagw_entry_t *e;
+
+	for(e = _tab->buckets[h]; e; e = e->next) {
+		if(e->s.id == id)
+			return e;
+	}
+	return NULL;
+}
+
+/* Best session for a SIP event; *spiral = a pass of this call exists
+ * that this initial INVITE does not belong to. */
+static eimsagw_entry_t *find_best(
+		unsigned int h, const eimsagw_event_t *ev, int *spiral)
+{
+	eimsagw_entry_t *e, *loose = NULL;
+	int m;
+
+	*spiral = 0;
+	for(e = _tab->buckets[h]; e; e = e->next) {
+		m = eimsagw_sess_match(&e->s, ev);
+		if(m == EIMSAGW_MATCH_EXACT)
+			return e;
+		if(m == EIMSAGW_MATCH_TAGS && !loose)
+			loose = e;
+	}
+	if(loose && eimsagw_sess_creates(ev)) {
+		*spiral = 1;
+		return NULL;
+	}
+	return loose;
+}
+
+static eimsagw_entry_t *create(
+		unsigned int h, const eimsagw_event_t *ev, int spiral, int *rc)
+{
+	eimsagw_entry_t *e;
+
+	if(eimsagw_max_sessions > 0
+			&& atomic_get(&_tab->count) >= eimsagw_max_sessions) {
+		*rc = EIMSAGW_RC_LIMIT;
+		return NULL;
+	}
+	e = shm_malloc(sizeof(*e));
+	if(!e) {
+		SHM_MEM_ERROR;
+		*rc = EIMSAGW_RC_LIMIT;
+		return NULL;
+	}
+	if(eimsagw_sess_init(&e->s, ev, spiral) < 0) {
+		shm_free(e);
+		*rc = EIMSAGW_RC_ERROR;
+		return NULL;
+	}
+	lock_get(&_tab->id_lock);
+	e->s.id = _tab->next_id++;
+	lock_release(&_tab->id_lock);
+	e->next = _tab->buckets[h];
+	_tab->buckets[h] = e;
+	atomic_inc(&_tab->count);
+	counter_inc(eimsagw_cnt.sessions_created);
+	return e;
+}
+
+static void work_from(eimsagw_work_t *w, const eimsagw_entry_t *e)
+{
+	epc_span_t cid = eimsagw_sess_str(&e->s, e->s.call_id);
+	epc_span_t tag = eimsagw_sess_str(&e->s, e->s.init_tag);
+
+	w->id = e->s.id;
+	w->agw = e->s.agw;
+	memcpy(w->key, cid.s, cid.len);
+	memcpy(w->key + cid.len, tag.s, tag.len);
+	w->keylen = cid.len + tag.len;
+}
+
+/* --- the ng command of an action, with failover for new calls --- */
+
+static void set_err(const char *what, epc_span_t detail)
+{
+	char d[200];
+
+	eimsagw_sanitize(detail, d, sizeof(d));
+	snprintf(eimsagw_last_err, sizeof(eimsagw_last_err), "%s%s%s", what,
+			d[0] ? ": " : "", d);
+}
+
+static eimsagw_ngcmd_t cmd_of(eimsagw_op_t op)
+{
+	return op == EIMSAGW_A_OFFER	? EIMSAGW_NG_OFFER
+		   : op == EIMSAGW_A_ANSWER ? EIMSAGW_NG_ANSWER
+									: EIMSAGW_NG_DELETE;
+}
+
+static void req_from(eimsagw_ngreq_t *r, const eimsagw_work_t *w,
+		epc_span_t sdp, const eimsagw_profile_t *extra, sip_msg_t *msg,
+		char *addr, size_t addrsz)
+{
+	memset(r, 0, sizeof(*r));
+	r->cmd = cmd_of(w->a.op);
+	r->call_id = w->a.call_id;
+	r->from_tag = w->a.from_tag;
+	r->to_tag = w->a.to_tag;
+	r->via_branch = w->a.via_branch;
+	r->delete_delay = eimsagw_delete_delay;
+	if(w->a.op == EIMSAGW_A_DELETE)
+		return;
+	r->sdp = sdp;
+	r->profile = &eimsagw_profiles[w->a.profile];
+	r->extra = extra;
+	if(msg) {
+		int n = ip_addr2sbuf(&msg->rcv.src_ip, addr, (int)addrsz - 1);
+		r->rcv_addr.s = addr;
+		r->rcv_addr.len = n > 0 ? (size_t)n : 0;
+		r->rcv_ipv6 = msg->rcv.src_ip.af == AF_INET6;
+	}
+}
+
+static int run_delete(const eimsagw_work_t *w, eimsagw_ngreq_t *r)
+{
+	eimsagw_ngreply_t rp;
+	str u = eimsagw_io_uri(w->agw);
+
+	if(w->agw < 0)
+		return EIMSAGW_RC_OK; /* never anchored */
+	snprintf(eimsagw_last_agw, sizeof(eimsagw_last_agw), "%.*s", u.len, u.s);
+	if(eimsagw_io_request(w->agw, r, &rp, NULL) != EIMSAGW_IO_OK) {
+		LM_WARN("call %.*s: delete not confirmed by AGW %.*s (%s); the AGW "
+				"times the call out itself\n",
+				(int)w->a.call_id.len, w->a.call_id.s, u.len, u.s,
+				w->a.why ? w->a.why : "");
+		set_err("no answer from the eIMS-AGW", EPC_SPAN_NULL);
+		return EIMSAGW_RC_NO_AGW;
+	}
+	counter_inc(eimsagw_cnt.deletes);
+	LM_DBG("call %.*s deleted at AGW %.*s (%s)\n", (int)w->a.call_id.len,
+			w->a.call_id.s, u.len, u.s, w->a.why);
+	return EIMSAGW_RC_OK;
+}
+
+/* Offer/answer at the session's AGW; a new call (or one whose AGW is
+ * gone, on a new offer) tries the AGWs in rendezvous order. */
+static int run_sdp(
+		eimsagw_work_t *w, eimsagw_ngreq_t *r, eimsagw_ngreply_t *rp, int *used)
+{
+	epc_span_t key = {w->key, w->keylen};
+	uint32_t exclude = 0;
+	int agw = w->agw, roam = 0, rc;
+
+	if(agw < 0 || !eimsagw_io_usable(agw)) {
+		if(w->a.op != EIMSAGW_A_OFFER) {
+			set_err("eIMS-AGW of this call is unavailable", EPC_SPAN_NULL);
+			return EIMSAGW_RC_NO_AGW;
+		}
+		if(agw >= 0)
+			LM_WARN("call %.*s: AGW %d is down, re-anchoring the new offer\n",
+					(int)w->a.call_id.len, w->a.call_id.s, agw);
+		roam = 1;
+		agw = eimsagw_io_pick(key, 0);
+	}
+	for(;;) {
+		if(agw < 0) {
+			counter_inc(eimsagw_cnt.refused_no_agw);
+			set_err("no eIMS-AGW available", EPC_SPAN_NULL);
+			return EIMSAGW_RC_NO_AGW;
+		}
+		rc = eimsagw_io_request(agw, r, rp, NULL);
+		if(rc == EIMSAGW_IO_E_BUILD) {
+			set_err("SDP too large for the eIMS-AGW", EPC_SPAN_NULL);
+			return EIMSAGW_RC_ERROR;
+		}
+		if(rc == EIMSAGW_IO_OK && !(roam && rp->overloaded))
+			break;
+		if(!roam) {
+			if(rc == EIMSAGW_IO_OK)
+				break;
+			set_err("no answer from the eIMS-AGW", EPC_SPAN_NULL);
+			return EIMSAGW_RC_NO_AGW;
+		}
+		exclude |= 1u << agw;
+		counter_inc(eimsagw_cnt.failovers);
+		LM_WARN("call %.*s: AGW %d failed, trying the next one\n",
+				(int)w->a.call_id.len, w->a.call_id.s, agw);
+		agw = eimsagw_io_pick(key, exclude);
+	}
+	*used = agw;
+	if(rp->result != EIMSAGW_NGR_OK) {
+		counter_inc(eimsagw_cnt.ng_errors);
+		counter_inc(eimsagw_cnt.sdp_rejected);
+		set_err("eIMS-AGW rejected the SDP", rp->error_reason);
+		return EIMSAGW_RC_REJECTED;
+	}
+	if(rp->sdp.len == 0) {
+		counter_inc(eimsagw_cnt.ng_errors);
+		set_err("eIMS-AGW returned no SDP", EPC_SPAN_NULL);
+		return EIMSAGW_RC_ERROR;
+	}
+	counter_inc(w->a.op == EIMSAGW_A_OFFER ? eimsagw_cnt.offers
+										   : eimsagw_cnt.answers);
+	return EIMSAGW_RC_OK;
+}
+
+/* After the exchange: record the AGW, drop a session whose creation
+ * failed. @return 1 if the session ended meanwhile */
+static int apply(const eimsagw_work_t *w, int used, int rc)
+{
+	eimsagw_entry_t *e;
+	int gone = 0;
+
+	lock_set_get(_tab->locks, w->h);
+	e = find_id(w->h, w->id);
+	if(!e) {
+		gone = 1;
+	} else if(rc == EIMSAGW_RC_OK && used >= 0) {
+		e->s.agw = used;
+	} else if(rc != EIMSAGW_RC_OK && w->created && w->a.op == EIMSAGW_A_OFFER) {
+		unlink_entry(w->h, e);
+	}
+	lock_set_release(_tab->locks, w->h);
+	return gone;
+}
+
+/* Replace the SDP of msg by the AGW's. */
+static int rewrite(sip_msg_t *msg, str *sdp, epc_span_t with)
+{
+	struct lump *anchor;
+	char *buf;
+
+	buf = pkg_malloc(with.len);
+	if(!buf) {
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	memcpy(buf, with.s, with.len);
+	anchor = del_lump(msg, (int)(sdp->s - msg->buf), sdp->len, 0);
+	if(!anchor || !insert_new_lump_after(anchor, buf, (int)with.len, 0)) {
+		LM_ERR("cannot replace the SDP body\n");
+		pkg_free(buf);
+		return -1;
+	}
+	return 0;
+}
+
+/* --- SIP message -> event --- */
+
+static eimsagw_method_t method_of(unsigned int m)
+{
+	switch(m) {
+		case METHOD_INVITE:
+			return EIMSAGW_M_INVITE;
+		case METHOD_ACK:
+			return EIMSAGW_M_ACK;
+		case METHOD_BYE:
+			return EIMSAGW_M_BYE;
+		case METHOD_CANCEL:
+			return EIMSAGW_M_CANCEL;
+		case METHOD_UPDATE:
+			return EIMSAGW_M_UPDATE;
+		case METHOD_PRACK:
+			return EIMSAGW_M_PRACK;
+	}
+	return EIMSAGW_M_OTHER;
+}
+
+static int has_rseq(sip_msg_t *msg)
+{
+	struct hdr_field *hf;
+
+	for(hf = msg->headers; hf; hf = hf->next) {
+		if(hf->name.len == 4 && strncasecmp(hf->name.s, "RSeq", 4) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static epc_span_t str_span(str s)
+{
+	epc_span_t r = {s.len > 0 ? s.s : NULL, s.len > 0 ? (size_t)s.len : 0};
+	return r;
+}
+
+static int msg_event(sip_msg_t *msg, int rx_side, eimsagw_event_t *ev, str *sdp)
+{
+	str cid;
+	int len = 0;
+
+	memset(ev, 0, sizeof(*ev));
+	sdp->s = NULL;
+	sdp->len = 0;
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0 || !msg->callid || !msg->from
+			|| !msg->to || !msg->cseq || parse_from_header(msg) < 0
+			|| !msg->to->parsed) {
+		LM_ERR("message without parsable Call-ID/From/To/CSeq\n");
+		return -1;
+	}
+	cid = msg->callid->body;
+	trim(&cid);
+	ev->call_id = str_span(cid);
+	ev->from_tag = str_span(get_from(msg)->tag_value);
+	ev->to_tag = str_span(get_to(msg)->tag_value);
+	if(msg->first_line.type == SIP_REQUEST) {
+		ev->kind = EIMSAGW_EV_REQUEST;
+		ev->method = method_of(msg->first_line.u.request.method_value);
+	} else {
+		ev->kind = EIMSAGW_EV_REPLY;
+		ev->status = (int)msg->first_line.u.reply.statuscode;
+		ev->method = method_of(get_cseq(msg)->method_id);
+		ev->reliable = ev->status > 100 && ev->status < 200 && has_rseq(msg);
+	}
+	if(rx_side != EIMSAGW_SIDE_AUTO)
+		ev->rx_side = rx_side;
+	else
+		ev->rx_side =
+				(msg->rcv.proto == PROTO_WS || msg->rcv.proto == PROTO_WSS)
+						? EIMSAGW_SIDE_W2
+						: EIMSAGW_SIDE_MW;
+	sdp->s = get_body_part(msg, TYPE_APPLICATION, SUBTYPE_SDP, &len);
+	sdp->len = sdp->s ? len : 0;
+	ev->has_sdp = sdp->len > 0;
+	ev->now = eimsagw_now();
+	return 0;
+}
+
+/* Locked part for a SIP event. @return 1 work to do, 0 nothing, < 0 rc */
+static int step_message(const eimsagw_event_t *ev, eimsagw_work_t *w)
+{
+	eimsagw_entry_t *e;
+	int spiral, rc = 0;
+
+	memset(w, 0, offsetof(eimsagw_work_t, a));
+	w->a.op = EIMSAGW_A_NONE;
+	w->h = bucket_of(ev->call_id);
+	lock_set_get(_tab->locks, w->h);
+	e = find_best(w->h, ev, &spiral);
+	if(!e && eimsagw_sess_creates(ev)) {
+		e = create(w->h, ev, spiral, &rc);
+		w->created = 1;
+	}
+	if(!e) {
+		lock_set_release(_tab->locks, w->h);
+		return rc;
+	}
+	work_from(w, e);
+	rc = eimsagw_step(&e->s, ev, &w->a);
+	if(w->a.end)
+		unlink_entry(w->h, e);
+	lock_set_release(_tab->locks, w->h);
+	if(rc < 0) {
+		LM_ERR("call %.*s: tag too long to track\n", (int)ev->call_id.len,
+				ev->call_id.s);
+		return EIMSAGW_RC_ERROR;
+	}
+	return rc;
+}
+
+int eimsagw_table_message(
+		sip_msg_t *msg, const eimsagw_profile_t *extra, int delete_only)
+{
+	eimsagw_event_t ev;
+	eimsagw_work_t w;
+	eimsagw_ngreq_t r;
+	eimsagw_ngreply_t rp;
+	char addr[IP_ADDR_MAX_STR_SIZE + 1];
+	str sdp;
+	str u;
+	int rc, used = -1;
+
+	eimsagw_last_err[0] = '\0';
+	eimsagw_last_agw[0] = '\0';
+	if(msg_event(msg, extra ? extra->rx_side : EIMSAGW_SIDE_AUTO, &ev, &sdp)
+			< 0) {
+		set_err("malformed SIP message", EPC_SPAN_NULL);
+		return EIMSAGW_RC_ERROR;
+	}
+	if(delete_only) {
+		eimsagw_table_event(EIMSAGW_EV_DELETE, &msg->callid->body,
+				&get_from(msg)->tag_value, EIMSAGW_SIDE_AUTO, 0);
+		if(get_to(msg)->tag_value.len)
+			eimsagw_table_event(EIMSAGW_EV_DELETE, &msg->callid->body,
+					&get_to(msg)->tag_value, EIMSAGW_SIDE_AUTO, 0);
+		return EIMSAGW_RC_OK;
+	}
+	if(ev.has_sdp && msg->body_lumps) {
+		LM_ERR("call %.*s: the SDP was already changed in this route; call "
+			   "eimsagw_manage() before other SDP edits\n",
+				(int)ev.call_id.len, ev.call_id.s);
+		set_err("SDP already modified", EPC_SPAN_NULL);
+		return EIMSAGW_RC_ERROR;
+	}
+	rc = step_message(&ev, &w);
+	if(rc <= 0) {
+		if(rc == EIMSAGW_RC_LIMIT)
+			set_err("too many media sessions", EPC_SPAN_NULL);
+		return rc == 0 ? EIMSAGW_RC_NOTHING : rc;
+	}
+	req_from(&r, &w, str_span(sdp), extra, msg, addr, sizeof(addr));
+	if(w.a.op == EIMSAGW_A_DELETE)
+		return run_delete(&w, &r);
+	rc = run_sdp(&w, &r, &rp, &used);
+	u = eimsagw_io_uri(used);
+	if(used >= 0)
+		snprintf(
+				eimsagw_last_agw, sizeof(eimsagw_last_agw), "%.*s", u.len, u.s);
+	if(apply(&w, used, rc) && rc == EIMSAGW_RC_OK) {
+		/* the call ended while we talked to the AGW: undo */
+		w.agw = used;
+		w.a.op = EIMSAGW_A_DELETE;
+		w.a.from_tag = r.from_tag;
+		w.a.to_tag = EPC_SPAN_NULL;
+		w.a.why = "ended during the exchange";
+		req_from(&r, &w, EPC_SPAN_NULL, NULL, NULL, addr, sizeof(addr));
+		(void)run_delete(&w, &r);
+		return EIMSAGW_RC_NOTHING;
+	}
+	if(rc != EIMSAGW_RC_OK) {
+		LM_ERR("call %.*s: ng %s (%s) failed: %s\n", (int)ev.call_id.len,
+				ev.call_id.s, eimsagw_ng_cmd_name(r.cmd), w.a.why,
+				eimsagw_last_err);
+		return rc;
+	}
+	if(w.a.rewrite && rewrite(msg, &sdp, rp.sdp) < 0) {
+		set_err("cannot rewrite the SDP", EPC_SPAN_NULL);
+		return EIMSAGW_RC_ERROR;
+	}
+	LM_DBG("call %.*s: %s via %s at AGW %d\n", (int)ev.call_id.len,
+			ev.call_id.s, w.a.why, eimsagw_prof_name(w.a.profile), used);
+	return EIMSAGW_RC_OK;
+}
+
+/* --- non-SIP events (tm, dialog, RPC, timer) --- */
+
+void eimsagw_table_event(
+		eimsagw_evkind_t kind, str *callid, str *tag, int rx_side, int cleanup)
+{
+	eimsagw_event_t ev;
+	eimsagw_work_t w[EIMSAGW_EV_BATCH];
+	eimsagw_ngreq_t r;
+	eimsagw_entry_t *e, *next;
+	unsigned int h;
+	str cid;
+	int n = 0, i;
+
+	if(!_tab || !callid || !tag || callid->len <= 0 || tag->len <= 0)
+		return;
+	cid = *callid;
+	trim(&cid);
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.call_id = str_span(cid);
+	ev.from_tag = str_span(*tag);
+	ev.rx_side = rx_side;
+	ev.now = eimsagw_now();
+	h = bucket_of(ev.call_id);
+	lock_set_get(_tab->locks, h);
+	for(e = _tab->buckets[h]; e && n < EIMSAGW_EV_BATCH; e = next) {
+		next = e->next;
+		if(eimsagw_sess_match(&e->s, &ev) != EIMSAGW_MATCH_EXACT)
+			continue;
+		memset(&w[n], 0, offsetof(eimsagw_work_t, a));
+		w[n].h = h;
+		work_from(&w[n], e);
+		if(eimsagw_step(&e->s, &ev, &w[n].a) > 0 && w[n].a.end) {
+			unlink_entry(w[n].h, e);
+			n++;
+		}
+	}
+	lock_set_release(_tab->locks, h);
+	for(i = 0; i < n; i++) {
+		req_from(&r, &w[i], EPC_SPAN_NULL, NULL, NULL, NULL, 0);
+		if(w[i].agw >= 0 && cleanup) {
+			counter_inc(eimsagw_cnt.cleanups);
+			LM_INFO("call %.*s: media session removed (%s)\n",
+					(int)w[i].a.call_id.len, w[i].a.call_id.s, w[i].a.why);
+		}
+		(void)run_delete(&w[i], &r);
+	}
+}
+
+void eimsagw_table_sweep(int64_t now)
+{
+	eimsagw_event_t ev;
+	eimsagw_work_t *w;
+	eimsagw_ngreq_t r;
+	eimsagw_entry_t *e, *next;
+	unsigned int h;
+	int n, i;
+
+	if(!_tab || (eimsagw_early_timeout <= 0 && eimsagw_session_lifetime <= 0))
+		return;
+	w = pkg_malloc(sizeof(*w) * EIMSAGW_EV_BATCH);
+	if(!w) {
+		PKG_MEM_ERROR;
+		return;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = EIMSAGW_EV_SWEEP;
+	ev.now = now;
+	ev.early_timeout = eimsagw_early_timeout;
+	ev.lifetime = eimsagw_session_lifetime;
+	for(h = 0; h < _tab->size; h++) {
+		do {
+			n = 0;
+			lock_set_get(_tab->locks, h);
+			for(e = _tab->buckets[h]; e && n < EIMSAGW_EV_BATCH; e = next) {
+				next = e->next;
+				memset(&w[n], 0, offsetof(eimsagw_work_t, a));
+				w[n].h = h;
+				work_from(&w[n], e);
+				if(eimsagw_step(&e->s, &ev, &w[n].a) > 0 && w[n].a.end) {
+					unlink_entry(h, e);
+					n++;
+				}
+			}
+			lock_set_release(_tab->locks, h);
+			for(i = 0; i < n; i++) {
+				req_from(&r, &w[i], EPC_SPAN_NULL, NULL, NULL, NULL, 0);
+				counter_inc(eimsagw_cnt.cleanups);
+				LM_INFO("call %.*s: media session removed (%s)\n",
+						(int)w[i].a.call_id.len, w[i].a.call_id.s, w[i].a.why);
+				(void)run_delete(&w[i], &r);
+			}
+		} while(n == EIMSAGW_EV_BATCH);
+	}
+	pkg_free(w);
+}
+
+int eimsagw_table_snapshot(
+		eimsagw_sess_t **out, int max, const str *callid, int *total)
+{
+	eimsagw_sess_t *arr;
+	eimsagw_entry_t *e;
+	unsigned int h, from = 0, to;
+	int n = 0, seen = 0;
+
+	*out = NULL;
+	*total = 0;
+	if(!_tab || max <= 0)
+		return 0;
+	arr = pkg_malloc(sizeof(*arr) * max);
+	if(!arr) {
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	to = _tab->size;
+	if(callid) {
+		epc_span_t c = {callid->s, (size_t)callid->len};
+		from = bucket_of(c);
+		to = from + 1;
+	}
+	for(h = from; h < to; h++) {
+		lock_set_get(_tab->locks, h);
+		for(e = _tab->buckets[h]; e; e = e->next) {
+			epc_span_t c = eimsagw_sess_str(&e->s, e->s.call_id);
+			if(callid
+					&& !epc_span_eq(
+							c, (epc_span_t){callid->s, (size_t)callid->len}))
+				continue;
+			seen++;
+			if(n < max)
+				memcpy(&arr[n++], &e->s, sizeof(e->s));
+		}
+		lock_set_release(_tab->locks, h);
+	}
+	*out = arr;
+	*total = seen;
+	return n;
+}
+
+void eimsagw_table_per_agw(int *counts, int n)
+{
+	eimsagw_entry_t *e;
+	unsigned int h;
+
+	memset(counts, 0, sizeof(int) * n);
+	if(!_tab)
+		return;
+	for(h = 0; h < _tab->size; h++) {
+		lock_set_get(_tab->locks, h);
+		for(e = _tab->buckets[h]; e; e = e->next) {
+			if(e->s.agw >= 0 && e->s.agw < n)
+				counts[e->s.agw]++;
+		}
+		lock_set_release(_tab->locks, h);
+	}
+}
+
+/* --- tm: the initial INVITE's final failure and end --- */
+
+typedef struct eimsagw_tmkey
+{
+	int rx_side;
+	str callid;
+	str tag;
+} eimsagw_tmkey_t;
+
+static void tmkey_free(void *p)
+{
+	shm_free(p);
+}
+
+static void tm_cb(struct cell *t, int type, struct tmcb_params *ps)
+{
+	eimsagw_tmkey_t *k = ps->param ? (eimsagw_tmkey_t *)*ps->param : NULL;
+
+	(void)t;
+	if(!k)
+		return;
+	if(type == TMCB_RESPONSE_OUT && ps->code >= 300)
+		eimsagw_table_event(
+				EIMSAGW_EV_TM_FAILED, &k->callid, &k->tag, k->rx_side, 1);
+	else if(type == TMCB_DESTROY)
+		eimsagw_table_event(
+				EIMSAGW_EV_TM_GONE, &k->callid, &k->tag, k->rx_side, 1);
+}
+
+static void tm_request_in(struct cell *t, int type, struct tmcb_params *ps)
+{
+	sip_msg_t *msg = ps->req;
+	eimsagw_tmkey_t *k;
+	str cid, tag;
+
+	(void)type;
+	if(!msg || msg->first_line.type != SIP_REQUEST
+			|| msg->first_line.u.request.method_value != METHOD_INVITE)
+		return;
+	if(parse_headers(msg, HDR_CALLID_F | HDR_FROM_F | HDR_TO_F, 0) < 0
+			|| !msg->callid || !msg->to || !msg->to->parsed
+			|| get_to(msg)->tag_value.len > 0 || parse_from_header(msg) < 0)
+		return;
+	cid = msg->callid->body;
+	trim(&cid);
+	tag = get_from(msg)->tag_value;
+	k = shm_malloc(sizeof(*k) + cid.len + tag.len);
+	if(!k) {
+		SHM_MEM_ERROR;
+		return;
+	}
+	k->rx_side = (msg->rcv.proto == PROTO_WS || msg->rcv.proto == PROTO_WSS)
+						 ? EIMSAGW_SIDE_W2
+						 : EIMSAGW_SIDE_MW;
+	k->callid.s = (char *)(k + 1);
+	k->callid.len = cid.len;
+	memcpy(k->callid.s, cid.s, cid.len);
+	k->tag.s = k->callid.s + cid.len;
+	k->tag.len = tag.len;
+	memcpy(k->tag.s, tag.s, tag.len);
+	if(_tmb.register_tmcb(
+			   0, t, TMCB_RESPONSE_OUT | TMCB_DESTROY, tm_cb, k, tmkey_free)
+			< 0) {
+		LM_ERR("cannot register tm callbacks\n");
+		shm_free(k);
+	}
+}
+
+/* --- dialog: the end of the dialog, however it ends --- */
+
+static void dlg_ended(struct dlg_cell *dlg, int type, struct dlg_cb_params *p)
+{
+	(void)type;
+	(void)p;
+	eimsagw_table_event(EIMSAGW_EV_DLG_ENDED, &dlg->callid,
+			&dlg->tag[DLG_CALLER_LEG], EIMSAGW_SIDE_AUTO, 1);
+}
+
+static void dlg_created(struct dlg_cell *dlg, int type, struct dlg_cb_params *p)
+{
+	(void)type;
+	(void)p;
+	if(_dlgb.register_dlgcb(dlg,
+			   DLGCB_TERMINATED | DLGCB_EXPIRED | DLGCB_FAILED | DLGCB_DESTROY,
+			   dlg_ended, NULL, NULL)
+			!= 0)
+		LM_ERR("cannot register dialog callbacks\n");
+}
+
+int eimsagw_table_hooks(void)
+{
+	if(load_tm_api(&_tmb) < 0) {
+		LM_ERR("cannot bind tm (load tm.so before eimsagw_ctl.so)\n");
+		return -1;
+	}
+	if(_tmb.register_tmcb(0, 0, TMCB_REQUEST_IN, tm_request_in, 0, 0) <= 0) {
+		LM_ERR("cannot register the tm REQUEST_IN callback\n");
+		return -1;
+	}
+	if(module_loaded("dialog")) {
+		if(load_dlg_api(&_dlgb) < 0) {
+			LM_ERR("cannot bind the dialog module\n");
+			return -1;
+		}
+		if(_dlgb.register_dlgcb(NULL, DLGCB_CREATED, dlg_created, NULL, NULL)
+				!= 0) {
+			LM_ERR("cannot register the dialog CREATED callback\n");
+			return -1;
+		}
+		_have_dlg = 1;
+	} else if(eimsagw_session_lifetime <= 0) {
+		LM_WARN("dialog module not loaded and session_lifetime is 0: a "
+				"confirmed call whose BYE the script does not pass to "
+				"eimsagw_manage() stays in the session table\n");
+	}
+	return 0;
+}
