@@ -101,8 +101,6 @@ str eimsagw_io_uri(int agw);
 void eimsagw_io_snapshot(eimsagw_set_t *out);
 /** Enable/disable; @return 0 or -1 for a bad index */
 int eimsagw_io_enable(int agw, int on);
-/** Index of an AGW by index text or spec text, or -1. */
-int eimsagw_io_find(str *s);
 /** Timer process body: pings and the session sweep. */
 void eimsagw_io_timer(unsigned int ticks, void *param);
 

@@ -424,23 +424,6 @@ int eimsagw_io_enable(int agw, int on)
 	return 0;
 }
 
-int eimsagw_io_find(str *s)
-{
-	unsigned int idx;
-	int i;
-
-	if(!s || s->len <= 0)
-		return -1;
-	if(str2int(s, &idx) == 0)
-		return idx < (unsigned int)_nagw ? (int)idx : -1;
-	for(i = 0; i < _nagw; i++) {
-		if(_addrs[i].uri.len == s->len
-				&& memcmp(_addrs[i].uri.s, s->s, s->len) == 0)
-			return i;
-	}
-	return -1;
-}
-
 void eimsagw_io_timer(unsigned int ticks, void *param)
 {
 	eimsagw_ngreq_t req;

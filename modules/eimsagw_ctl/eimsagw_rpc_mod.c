@@ -34,7 +34,7 @@
 static const char *rpc_agw_list_doc[2] = {
 		"List the eIMS-AGW set: state, weight, counters, sessions", 0};
 static const char *rpc_agw_enable_doc[2] = {
-		"Enable (1) or disable (0) an AGW by index or spec text", 0};
+		"Enable (1) or disable (0) an AGW by its index", 0};
 static const char *rpc_sessions_doc[2] = {
 		"List media sessions with AGW packet/byte totals [limit]", 0};
 static const char *rpc_session_doc[2] = {
@@ -82,16 +82,14 @@ static void rpc_agw_list(rpc_t *rpc, void *ctx)
 
 static void rpc_agw_enable(rpc_t *rpc, void *ctx)
 {
-	str which = STR_NULL;
-	int on = 0, i;
+	int on = 0, i = -1;
 
-	if(rpc->scan(ctx, "Sd", &which, &on) < 2) {
-		rpc->fault(ctx, 400, "Expected: AGW index or spec, 0 or 1");
+	if(rpc->scan(ctx, "dd", &i, &on) < 2) {
+		rpc->fault(ctx, 400, "Expected: AGW index (eimsagw.agw_list), 0 or 1");
 		return;
 	}
-	i = eimsagw_io_find(&which);
-	if(i < 0 || (on != 0 && on != 1)) {
-		rpc->fault(ctx, 400, "Unknown AGW or state not 0/1");
+	if(i < 0 || i >= eimsagw_io_count() || (on != 0 && on != 1)) {
+		rpc->fault(ctx, 400, "Unknown AGW index or state not 0/1");
 		return;
 	}
 	eimsagw_io_enable(i, on);

@@ -229,18 +229,26 @@ static int req_invite(
 {
 	int role = sender_role(s, ev);
 
+	const char *why = "re-INVITE offer";
+
 	if(ev->to_tag.len == 0) {
-		if(s->state > EIMSAGW_S_OFFERED)
-			return 0; /* the initial INVITE again, after replies: nothing new */
-		s->state = EIMSAGW_S_OFFERED;
+		/* Again on the same sides: another branch of the same call (the
+		 * S-CSCF forking to several contacts behind this eP-CSCF, or a
+		 * re-send): each copy carries the same offer and gets it rewritten;
+		 * the AGW keeps one offer and one answering branch at a time. */
+		if(s->state >= EIMSAGW_S_CONFIRMED)
+			return 0;
+		why = s->state == EIMSAGW_S_NEW ? "INVITE offer"
+										: "INVITE offer (another branch)";
+		if(s->state == EIMSAGW_S_NEW)
+			s->state = EIMSAGW_S_OFFERED;
 		role = EIMSAGW_ROLE_CALLER;
 	}
 	s->inv_offer = ev->has_sdp ? role : EIMSAGW_ROLE_NONE;
 	s->inv_answered = 0;
 	if(!ev->has_sdp)
 		return 0;
-	return act_sdp(s, ev, a, EIMSAGW_A_OFFER, role,
-			ev->to_tag.len ? "re-INVITE offer" : "INVITE offer");
+	return act_sdp(s, ev, a, EIMSAGW_A_OFFER, role, why);
 }
 
 static int on_request(

@@ -75,3 +75,34 @@ def ping(port, host='127.0.0.1', timeout=1.0):
         return command(port, {'command': 'ping'}, host, timeout).get('result') == 'pong'
     except (OSError, ValueError):
         return False
+
+
+def calls(port, host='127.0.0.1'):
+    """Call-IDs rtpengine holds (ng 'list')."""
+    r = command(port, {'command': 'list'}, host)
+    if r.get('result') != 'ok':
+        raise ValueError('ng list failed: %r' % r)
+    return list(r.get('calls', []))
+
+
+def query(port, call_id, host='127.0.0.1'):
+    """ng 'query' reply of a call, or None if rtpengine does not know it."""
+    r = command(port, {'command': 'query', 'call-id': call_id}, host)
+    return r if r.get('result') == 'ok' else None
+
+
+def streams(q):
+    """Flat list of the streams of a query reply: dicts with tag, media,
+    protocol, local_port, endpoint_port, rtcp, packets, bytes."""
+    out = []
+    for tag, t in (q or {}).get('tags', {}).items():
+        for m in t.get('medias', []):
+            for s in m.get('streams', []):
+                out.append({'tag': tag, 'media': m.get('index'),
+                            'protocol': m.get('protocol'),
+                            'local_port': s.get('local port', 0),
+                            'endpoint_port': s.get('endpoint', {}).get('port'),
+                            'rtcp': 'RTCP' in s.get('flags', []),
+                            'packets': s.get('stats', {}).get('packets', 0),
+                            'bytes': s.get('stats', {}).get('bytes', 0)})
+    return out

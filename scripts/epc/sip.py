@@ -159,3 +159,114 @@ def digest_authorization(challenge, method, uri, username, password,
     if 'opaque' in ch:
         parts.append('opaque="%s"' % ch['opaque'])
     return 'Digest ' + ', '.join(parts)
+
+
+REASONS = {100: 'Trying', 180: 'Ringing', 183: 'Session Progress',
+           200: 'OK', 481: 'Call/Transaction Does Not Exist',
+           486: 'Busy Here', 487: 'Request Terminated',
+           488: 'Not Acceptable Here', 491: 'Request Pending'}
+
+
+def split_addrs(values):
+    """Comma-separated name-addr lists (Route, Record-Route, Contact) of
+    several header values -> one list, commas inside <> or quotes kept."""
+    out = []
+    for v in values:
+        depth, quote, start = 0, False, 0
+        for i, c in enumerate(v):
+            if c == '"':
+                quote = not quote
+            elif not quote and c == '<':
+                depth += 1
+            elif not quote and c == '>':
+                depth -= 1
+            elif not quote and depth == 0 and c == ',':
+                out.append(v[start:i].strip())
+                start = i + 1
+        if v[start:].strip():
+            out.append(v[start:].strip())
+    return out
+
+
+def response(req, code, reason=None, to_tag=None, headers=(), body=''):
+    """A response to req (RFC 3261 8.2.6): Via, From, To (+ our tag),
+    Call-ID, CSeq copied; Record-Route copied into 1xx/2xx (12.1.1)."""
+    hs = [('Via', v) for v in req.get_all('via')]
+    hs.append(('From', req.get('from')))
+    to = req.get('to')
+    if to_tag and param(to, 'tag') is None:
+        to += ';tag=' + to_tag
+    hs.append(('To', to))
+    hs.append(('Call-ID', req.get('call-id')))
+    hs.append(('CSeq', req.get('cseq')))
+    if 100 < code < 300:
+        hs += [('Record-Route', v) for v in req.get_all('record-route')]
+    hs += list(headers)
+    return Message('SIP/2.0 %d %s' % (code, reason or REASONS.get(code, 'Unknown')),
+                   hs, body)
+
+
+class Dialog:
+    """A SIP dialog as one UA sees it (RFC 3261 12): builds in-dialog
+    requests with the route set and remote target."""
+
+    def __init__(self, call_id, local_uri, local_tag, remote_uri, remote_tag,
+                 target, route_set, cseq):
+        self.call_id = call_id
+        self.local_uri, self.local_tag = local_uri, local_tag
+        self.remote_uri, self.remote_tag = remote_uri, remote_tag
+        self.target = target
+        self.route_set = list(route_set)
+        self.cseq = cseq
+
+    @classmethod
+    def uac(cls, req, resp):
+        """We sent req and received resp (a 1xx with tag or a 2xx)."""
+        return cls(req.get('call-id'), uri_of(req.get('from')),
+                   param(req.get('from'), 'tag'), uri_of(resp.get('to')),
+                   param(resp.get('to'), 'tag'), uri_of(resp.get('contact')),
+                   reversed(split_addrs(resp.get_all('record-route'))),
+                   int(req.get('cseq').split()[0]))
+
+    @classmethod
+    def uas(cls, req, local_tag, cseq=1000):
+        """We received req and answer it with local_tag."""
+        return cls(req.get('call-id'), uri_of(req.get('to')), local_tag,
+                   uri_of(req.get('from')), param(req.get('from'), 'tag'),
+                   uri_of(req.get('contact')),
+                   split_addrs(req.get_all('record-route')), cseq)
+
+    def request(self, method, via, headers=(), body='', cseq=None):
+        """In-dialog request (loose routing). ACK/CANCEL take the INVITE's
+        CSeq number (pass cseq); others increment the local CSeq."""
+        if cseq is None:
+            self.cseq += 1
+            cseq = self.cseq
+        h = [('Via', via), ('Max-Forwards', '70'),
+             ('From', '<%s>;tag=%s' % (self.local_uri, self.local_tag)),
+             ('To', '<%s>;tag=%s' % (self.remote_uri, self.remote_tag)),
+             ('Call-ID', self.call_id), ('CSeq', '%d %s' % (cseq, method))]
+        h += [('Route', r) for r in self.route_set]
+        h += list(headers)
+        return Message('%s %s SIP/2.0' % (method, self.target), h, body)
+
+
+def ack_non2xx(req, resp):
+    """ACK for a non-2xx final response (RFC 3261 17.1.1.3): same hop,
+    same branch as the INVITE."""
+    h = [('Via', req.get_all('via')[0]), ('Max-Forwards', '70'),
+         ('From', req.get('from')), ('To', resp.get('to')),
+         ('Call-ID', req.get('call-id')),
+         ('CSeq', '%s ACK' % req.get('cseq').split()[0])]
+    h += [('Route', r) for r in req.get_all('route')]
+    return Message('ACK %s SIP/2.0' % req.ruri, h)
+
+
+def cancel_for(req):
+    """CANCEL of a pending INVITE (RFC 3261 9.1)."""
+    h = [('Via', req.get_all('via')[0]), ('Max-Forwards', '70'),
+         ('From', req.get('from')), ('To', req.get('to')),
+         ('Call-ID', req.get('call-id')),
+         ('CSeq', '%s CANCEL' % req.get('cseq').split()[0])]
+    h += [('Route', r) for r in req.get_all('route')]
+    return Message('CANCEL %s SIP/2.0' % req.ruri, h)

@@ -3,6 +3,7 @@ as the eIMS-AGW, the eP-CSCF (kamailio with our modules) and optionally the
 WWSF demo web server. Used by the integration tests and 'make run'."""
 import os
 import random
+import signal
 import subprocess
 import sys
 import time
@@ -36,10 +37,11 @@ def _pick(fixed, used):
 class Stack:
     def __init__(self, rundir, ports=None, debug=2, wwsf=False,
                  epc_defines=None, core_defines=None, tcp_children=None,
-                 sipdump=False, wwsf_registry=None):
+                 sipdump=False, wwsf_registry=None, agws=1):
         """wwsf_registry: the WWSF trust registry the eP-CSCF starts with, a
         list of epc.registry.Wwsf or a function(stack) returning one
-        (default: epc.registry.default - the demo page's origin)."""
+        (default: epc.registry.default - the demo page's origin).
+        agws: eIMS-AGWs (rtpengine processes), 1 or 2."""
         self.rundir = os.path.abspath(rundir)
         self.wwsf_registry = wwsf_registry or registry.default
         self.debug = debug
@@ -50,12 +52,18 @@ class Stack:
         # sipdump: both kamailios write every SIP message they receive and
         # send to text files in <rundir>/sipdump (see sip_messages()).
         self.sipdump = sipdump
+        # eIMS-AGWs (rtpengine instances): 'rtpengine' on ports['ng'], a
+        # second one 'rtpengine2' on ports['ng2'] (EPC_NG_URI2) if agws=2
+        self.agws = agws
         want = dict(ports or {})
         used = set()
         self.ports = {k: _pick(want.get(k), used) for k in
                       ('core', 'epc_wss', 'epc_mw', 'ng', 'wwsf')}
-        base = random.randrange(20000, 59000, 2)
+        if agws > 1:
+            self.ports['ng2'] = _pick(want.get('ng2'), used)
+        base = random.randrange(20000, 58000, 2)
         self.rtp_range = (base, base + 999)
+        self.rtp_range2 = (base + 1000, base + 1999)
         self.certs = os.path.join(self.rundir, 'certs')
         self.logdir = os.path.join(self.rundir, 'logs')
         self.group = ProcessGroup(self.logdir)
@@ -103,6 +111,8 @@ class Stack:
         self.write_registry(wwsfs(self) if callable(wwsfs) else wwsfs)
         try:
             self._start_rtpengine()
+            if self.agws > 1:
+                self._start_rtpengine('rtpengine2')
             self._start_core(db)
             self._start_epc()
             if self.wwsf:
@@ -145,23 +155,37 @@ class Stack:
             time.sleep(0.1)
         raise StackError('%s not ready after 15 s (log: %s)' % (name, p.log_path))
 
-    def _start_rtpengine(self):
+    def _start_rtpengine(self, name='rtpengine'):
+        port = self.ports['ng2' if name == 'rtpengine2' else 'ng']
+        rng = self.rtp_range2 if name == 'rtpengine2' else self.rtp_range
         argv = [RTPENGINE, '--config-file=none', '--foreground',
                 '--log-stderr', '--interface=127.0.0.1', '--table=-1',
-                '--listen-ng=127.0.0.1:%d' % self.ports['ng'],
-                '--port-min=%d' % self.rtp_range[0],
-                '--port-max=%d' % self.rtp_range[1],
+                '--listen-ng=127.0.0.1:%d' % port,
+                '--port-min=%d' % rng[0], '--port-max=%d' % rng[1],
                 '--log-level=%d' % (7 if self.debug >= 3 else 6)]
-        p = self.group.start('rtpengine', argv)
-        self.procs['rtpengine'] = p
+        p = self.group.start(name, argv)
+        self.procs[name] = p
         end = time.monotonic() + 10
         while time.monotonic() < end:
             if not p.alive():
-                raise StackError('rtpengine exited at start:\n' + p.log()[-2000:])
-            if ng.ping(self.ports['ng'], timeout=0.3):
+                raise StackError('%s exited at start:\n%s' % (name, p.log()[-2000:]))
+            if ng.ping(port, timeout=0.3):
                 return p
             time.sleep(0.1)
-        raise StackError('rtpengine did not answer ng ping')
+        raise StackError('%s did not answer ng ping' % name)
+
+    def kill(self, name):
+        """Kill one stack process by its pid with SIGKILL (no clean
+        shutdown) and reap it; it then counts as stopped, not as died."""
+        p = self.procs.pop(name)
+        os.kill(p.pid, signal.SIGKILL)
+        p.popen.wait(10)
+        self.group.stop(p)
+        return p
+
+    def restart_rtpengine(self, name='rtpengine'):
+        """Start an eIMS-AGW again on its ng port (after kill())."""
+        return self._start_rtpengine(name)
 
     def _start_core(self, db):
         d = {'CORE_PORT': self.ports['core'],
@@ -195,6 +219,8 @@ class Stack:
             d['EPC_TCP_CHILDREN'] = self.tcp_children
         if self.sipdump:
             d['EPC_SIPDUMP'] = '"%s"' % self.sipdump_dir
+        if self.agws > 1:
+            d['EPC_NG_URI2'] = '"udp:127.0.0.1:%d"' % self.ports['ng2']
         d.update(self.epc_defines)
         p = self._kamailio('ep-cscf', os.path.join(TOP, 'kamailio-cfg',
                                                    'ep-cscf', 'kamailio.cfg'), d)

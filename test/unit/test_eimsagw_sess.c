@@ -157,7 +157,10 @@ static void test_forking(void **state)
 			{REQ, INV, 0, 1, W2, "a", "", OFF, OI, "a", "", 1, S_OFF},
 			{RPL, INV, 183, 1, MW, "a", "x", ANS, AW, "a", "x", 1, S_EAR},
 			{RPL, INV, 183, 1, MW, "a", "y", ANS, AW, "a", "y", 1, S_EAR},
+			/* the same INVITE once more (another branch): offered again */
+			{REQ, INV, 0, 1, W2, "a", "", OFF, OI, "a", "", 1, S_EAR},
 			{RPL, INV, 200, 1, MW, "a", "y", ANS, AW, "a", "y", 1, S_CON},
+			{REQ, INV, 0, 1, W2, "a", "", NONE, -1, "", "", 0, S_CON},
 			{RPL, INV, 200, 1, MW, "a", "x", NONE, -1, "", "", 0, S_CON},
 			{RPL, INV, 183, 1, MW, "a", "x", NONE, -1, "", "", 0, S_CON},
 			{REQ, EIMSAGW_M_BYE, 0, 0, W2, "a", "x", NONE, -1, "", "", 0,

@@ -1,0 +1,478 @@
+"""eimsagw_ctl with real kamailio (eP-CSCF + test IMS core) and rtpengine:
+every call leg's SDP goes through the eIMS-AGW with the profile of the side
+it goes to (WebRTC toward the WIC, plain RTP/AVP toward IMS), and after
+each scenario rtpengine holds exactly the calls it should (ng list/query).
+
+W2 party: a WIC over WSS (scripts/epc/wssip.py) sending real Chromium 156
+SDP (test/sdp/eimsagw/). Mw party: an IMS UE over UDP registered at the
+test IMS core (scripts/epc/udpsip.py) with plain RTP/AVP SDP and RTP."""
+import os
+import re
+import time
+
+from epc import ng, sip
+from epc.udpsip import RtpPeer, UdpUA, ims_sdp, sdp_media
+from epc.wssip import WicUA, WsClient
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SDP_DIR = os.path.join(HERE, '..', 'sdp', 'eimsagw')
+
+STACK = {'epc_defines': {'EPC_AGW_PING': 2}}
+
+
+def _sdp(name):
+    with open(os.path.join(SDP_DIR, name), newline='') as f:
+        return f.read()
+
+
+CHROME_OFFER = _sdp('chromium156-offer-audio.sdp')
+CHROME_OFFER_AV = _sdp('chromium156-offer-audio-video.sdp')
+CHROME_ANSWER = _sdp('chromium156-answer-audio.sdp')
+
+
+# -- parties --
+
+def wic(stack, user='alice'):
+    ws = WsClient('127.0.0.1', stack.ports['epc_wss'], cafile=stack.cafile,
+                  origin='https://127.0.0.1')
+    ws.connect()
+    ua = WicUA(ws, 'sip:%s@ims.test' % user, impi='%s@ims.test' % user,
+               password=user + '-pw')
+    _, r = ua.register_digest(expires=300)
+    assert r is not None and r.status == 200, r
+    return ua
+
+
+def ims_ue(stack, user='bob'):
+    ua = UdpUA('sip:%s@ims.test' % user, stack.ports['core'],
+               password=user + '-pw')
+    r = ua.register_digest(expires=300)
+    assert r.status == 200, r
+    return ua
+
+
+def bye_bye(alice=None, bob=None, rtp=None):
+    """De-register and close: stale contacts at the IMS core would make
+    later calls fork to dead flows."""
+    if alice is not None:
+        try:
+            alice.register_digest(expires=0)
+        except Exception:
+            pass
+        alice.ws.close()
+    if bob is not None:
+        try:
+            bob.register_digest(expires=0)
+        except Exception:
+            pass
+        bob.close()
+    if rtp is not None:
+        rtp.close()
+
+
+def agw_calls(stack):
+    return ng.calls(stack.ports['ng'])
+
+
+def agw_tags(stack, cid):
+    """SIP tags of the call at the AGW (without rtpengine's placeholder for
+    a callee that has not answered yet, '<untagged N>')."""
+    q = ng.query(stack.ports['ng'], cid)
+    if q is None:
+        return None
+    return {t for t in q['tags'] if not t.startswith('<untagged')}
+
+
+def wait_gone(stack, cid, timeout=5.0):
+    """The AGW no longer holds cid (deletes are synchronous in the worker
+    that handles the message, so this is quick)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if cid not in agw_calls(stack):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def counter(stack, name):
+    out = stack.kamcmd('ep-cscf', 'stats.get_statistics', 'eimsagw_ctl:')
+    m = re.search(r'eimsagw_ctl:%s = (-?\d+)' % name, out)
+    assert m, out
+    return int(m.group(1))
+
+
+# -- SDP checks --
+
+def assert_ims_sdp(sdp):
+    """What crosses Mw: plain RTP/AVP, separate RTCP, nothing WebRTC."""
+    addr, port, proto, lines = sdp_media(sdp)
+    assert proto == 'RTP/AVP', sdp
+    assert addr == '127.0.0.1' and port > 0, sdp
+    for bad in ('a=ice-', 'a=candidate', 'a=fingerprint', 'a=setup',
+                'a=rtcp-mux', 'a=extmap:', 'a=group:BUNDLE', 'UDP/TLS'):
+        assert bad not in sdp, '%s in IMS SDP:\n%s' % (bad, sdp)
+    rtcp = [ln for ln in lines if ln.startswith('a=rtcp:')]
+    assert not rtcp or rtcp[0].split(':')[1].split()[0] == str(port + 1), sdp
+    return port
+
+
+def mids(sdp):
+    return re.findall(r'^a=mid:(\S+)', sdp, re.M)
+
+
+def assert_webrtc_sdp(sdp, offer=None, setup=('active', 'passive')):
+    """What a browser accepts (JSEP): ICE, DTLS fingerprint and role,
+    rtcp-mux, a mid per m= line (the offer's mids in an answer)."""
+    addr, port, proto, lines = sdp_media(sdp)
+    assert proto == 'UDP/TLS/RTP/SAVPF', sdp
+    for need in ('a=ice-ufrag:', 'a=ice-pwd:', 'a=candidate:',
+                 'a=fingerprint:sha-256 ', 'a=rtcp-mux'):
+        assert need in sdp, '%s missing in WebRTC SDP:\n%s' % (need, sdp)
+    roles = re.findall(r'^a=setup:(\w+)', sdp, re.M)
+    assert roles and all(r in setup for r in roles), sdp
+    assert len(mids(sdp)) == sdp.count('\nm=') + sdp.startswith('m='), sdp
+    if offer is not None:
+        assert mids(sdp) == mids(offer), (mids(sdp), mids(offer))
+    return port
+
+
+# -- call flows --
+
+def invite_from_wic(alice, target='sip:bob@ims.test', offer=CHROME_OFFER):
+    cid = sip.rand_hex(10) + '@' + alice.inst
+    req = alice.request('INVITE', target,
+                        [('Contact', alice.contact),
+                         ('Content-Type', 'application/sdp')],
+                        body=offer, call_id=cid, to=target,
+                        from_tag=sip.rand_hex(6))
+    alice.send(req)
+    return req
+
+
+def wic_final(alice, req, timeout=5.0, provisional=None):
+    branch = sip.param(req.get('Via'), 'branch')
+    while True:
+        r = alice.recv(timeout, lambda m: m.is_response and
+                       sip.param(m.get('Via', ''), 'branch') == branch and
+                       m.cseq_method == req.method)
+        if r.status >= 200:
+            return r
+        if provisional is not None:
+            provisional.append(r)
+
+
+def wic_reply(alice, req, code, tag, body=''):
+    hs = [('Contact', alice.contact)] if code < 300 else []
+    if body:
+        hs.append(('Content-Type', 'application/sdp'))
+    r = sip.response(req, code, to_tag=tag, headers=hs, body=body)
+    alice.send(r)
+    return r
+
+
+def setup_originating(stack, alice, bob, rtp):
+    """WIC -> IMS call up to ACK; returns (invite, 200, dialog, bob's
+    INVITE, bob's tag, AGW port toward IMS)."""
+    req = invite_from_wic(alice)
+    inv = bob.recv_request('INVITE', req.get('call-id'))
+    agw_port = assert_ims_sdp(inv.body)
+    btag = sip.rand_hex(6)
+    bob.reply(inv, 180, btag)
+    bob.reply(inv, 200, btag, ims_sdp(rtp.port))
+    ok = wic_final(alice, req)
+    assert ok.status == 200, ok
+    assert_webrtc_sdp(ok.body, offer=req.body)
+    dlg = sip.Dialog.uac(req, ok)
+    alice.send(dlg.request('ACK', alice_via(alice),
+                           cseq=int(req.get('cseq').split()[0])))
+    bob.recv_request('ACK', req.get('call-id'))
+    return req, ok, dlg, inv, btag, agw_port
+
+
+def alice_via(alice):
+    return 'SIP/2.0/WSS %s;branch=z9hG4bK%s' % (alice.inst, sip.rand_hex(8))
+
+
+def bye_from_wic(alice, bob, dlg, cid):
+    bye = dlg.request('BYE', alice_via(alice))
+    alice.send(bye)
+    b = bob.recv_request('BYE', cid)
+    bob.reply(b, 200)
+    r = wic_final(alice, bye)
+    assert r.status == 200, r
+
+
+def bye_from_ims(alice, bob, bdlg, cid):
+    bye = bdlg.request('BYE', bob.via())
+    bob.send(bye)
+    b = alice.recv(5, lambda m: not m.is_response and m.method == 'BYE' and
+                   m.get('call-id') == cid)
+    wic_reply(alice, b, 200, None)
+    branch = sip.param(bye.get('Via'), 'branch')
+    r = bob.recv(5, lambda m: m.is_response and
+                 sip.param(m.get('Via', ''), 'branch') == branch)
+    assert r.status == 200, r
+
+
+# -- tests --
+
+def test_originating_call_media_and_bye_from_wic(stack):
+    """WIC offer (Chromium) -> IMS gets RTP/AVP without ICE/DTLS/mux; the
+    IMS answer reaches the WIC browser-acceptable; the IMS UE's RTP is
+    received by the AGW (query counts it); BYE from the WIC deletes."""
+    alice, bob, rtp = wic(stack), ims_ue(stack), RtpPeer()
+    try:
+        req, ok, dlg, inv, btag, agw_port = setup_originating(
+            stack, alice, bob, rtp)
+        cid = req.get('call-id')
+        assert cid in agw_calls(stack)
+        assert agw_tags(stack, cid) == {sip.param(req.get('From'), 'tag'), btag}
+        # the WIC side keeps its own DTLS role: rtpengine is DTLS passive
+        assert 'a=setup:passive' in ok.body
+
+        rtp.send(('127.0.0.1', agw_port), count=25)
+        time.sleep(0.3)
+        st = [s for s in ng.streams(ng.query(stack.ports['ng'], cid))
+              if s['local_port'] == agw_port]
+        assert len(st) == 1, st
+        assert st[0]['packets'] >= 20, st
+        assert st[0]['endpoint_port'] == rtp.port, st  # latched on the UE
+        assert st[0]['protocol'] == 'RTP/AVP'
+
+        # RPC: the session with the AGW's packet counters
+        out = stack.kamcmd('ep-cscf', 'eimsagw.sessions')
+        assert cid in out and 'confirmed' in out, out
+        m = re.search(r'rtp_packets: (\d+)', out)
+        assert m and int(m.group(1)) >= 20, out
+        detail = stack.kamcmd('ep-cscf', 'eimsagw.session', cid)
+        assert 'local_port: %d' % agw_port in detail, detail
+        assert 'caller_side: w2' in detail
+
+        bye_from_wic(alice, bob, dlg, cid)
+        assert wait_gone(stack, cid), agw_calls(stack)
+        assert cid not in stack.kamcmd('ep-cscf', 'eimsagw.sessions')
+    finally:
+        bye_bye(alice, bob, rtp)
+
+
+def test_terminating_call_and_bye_from_wic(stack):
+    """IMS offer -> the WIC gets a WebRTC offer (actpass, ICE, mux, mid);
+    the WIC's Chromium answer reaches IMS as plain RTP/AVP."""
+    alice, bob, rtp = wic(stack), ims_ue(stack), RtpPeer()
+    try:
+        inv = bob.request('INVITE', 'sip:alice@ims.test',
+                          [('Content-Type', 'application/sdp')],
+                          body=ims_sdp(rtp.port))
+        cid = inv.get('call-id')
+        bob.send(inv)
+        winv = alice.recv(5, lambda m: not m.is_response and
+                          m.method == 'INVITE' and m.get('call-id') == cid)
+        assert_webrtc_sdp(winv.body, setup=('actpass',))
+        assert 'a=group:BUNDLE' not in winv.body
+        atag = sip.rand_hex(6)
+        wic_reply(alice, winv, 180, atag)
+        # the browser answers with the offer's mid
+        answer = re.sub(r'a=mid:\S+', 'a=mid:%s' % mids(winv.body)[0],
+                        CHROME_ANSWER)
+        wic_reply(alice, winv, 200, atag, answer)
+        prov = []
+        branch = sip.param(inv.get('Via'), 'branch')
+        while True:
+            r = bob.recv(5, lambda m: m.is_response and
+                         sip.param(m.get('Via', ''), 'branch') == branch)
+            if r.status >= 200:
+                break
+            prov.append(r)
+        assert r.status == 200, r
+        assert_ims_sdp(r.body)
+        assert agw_tags(stack, cid) == {sip.param(inv.get('From'), 'tag'), atag}
+        bdlg = sip.Dialog.uac(inv, r)
+        bob.send(bdlg.request('ACK', bob.via(), cseq=int(inv.get('cseq').split()[0])))
+        alice.recv(5, lambda m: not m.is_response and m.method == 'ACK')
+        out = stack.kamcmd('ep-cscf', 'eimsagw.session', cid)
+        assert 'caller_side: mw' in out, out
+        # BYE from the WIC (W2 -> Mw)
+        adlg = sip.Dialog.uas(winv, atag)
+        bye = adlg.request('BYE', alice_via(alice))
+        alice.send(bye)
+        b = bob.recv_request('BYE', cid)
+        bob.reply(b, 200)
+        assert wic_final(alice, bye).status == 200
+        assert wait_gone(stack, cid)
+    finally:
+        bye_bye(alice, bob, rtp)
+
+
+def test_hold_resume_reinvite_and_bye_from_ims(stack):
+    """re-INVITE hold (sendonly) and resume from the WIC keep one AGW call
+    and its ports; BYE from the IMS side reaches the WIC and deletes."""
+    alice, bob, rtp = wic(stack), ims_ue(stack), RtpPeer()
+    try:
+        req, ok, dlg, inv, btag, agw_port = setup_originating(
+            stack, alice, bob, rtp)
+        cid = req.get('call-id')
+        wic_port = sdp_media(ok.body)[1]
+        bdlg = sip.Dialog.uas(inv, btag)
+        for mine, theirs in (('sendonly', 'recvonly'), ('sendrecv', 'sendrecv')):
+            offer = CHROME_OFFER.replace('a=sendrecv', 'a=' + mine)
+            re_inv = dlg.request('INVITE', alice_via(alice),
+                                 [('Contact', alice.contact),
+                                  ('Content-Type', 'application/sdp')], offer)
+            alice.send(re_inv)
+            binv = bob.recv_request('INVITE', cid)
+            assert 'a=%s' % mine in binv.body, binv.body
+            assert assert_ims_sdp(binv.body) == agw_port   # same AGW port
+            bob.reply(binv, 200, btag, ims_sdp(rtp.port, theirs, version=2))
+            r = wic_final(alice, re_inv)
+            assert r.status == 200, r
+            assert 'a=%s' % theirs in r.body, r.body
+            assert assert_webrtc_sdp(r.body, offer=offer) == wic_port
+            alice.send(dlg.request('ACK', alice_via(alice),
+                                   cseq=int(re_inv.get('cseq').split()[0])))
+            bob.recv_request('ACK', cid)
+            assert agw_calls(stack).count(cid) == 1
+            assert len(agw_tags(stack, cid)) == 2
+        bye_from_ims(alice, bob, bdlg, cid)
+        assert wait_gone(stack, cid)
+    finally:
+        bye_bye(alice, bob, rtp)
+
+
+def test_cancel_before_answer(stack):
+    alice, bob = wic(stack), ims_ue(stack)
+    try:
+        req = invite_from_wic(alice)
+        cid = req.get('call-id')
+        inv = bob.recv_request('INVITE', cid)
+        btag = sip.rand_hex(6)
+        bob.reply(inv, 180, btag)
+        alice.recv(5, lambda m: m.is_response and m.status == 180)
+        assert cid in agw_calls(stack)
+        cancel = sip.cancel_for(req)
+        alice.send(cancel)
+        c = bob.recv_request('CANCEL', cid)
+        bob.reply(c, 200)
+        bob.reply(inv, 487, btag)
+        r = wic_final(alice, req)
+        assert r.status == 487, r
+        alice.send(sip.ack_non2xx(req, r))
+        assert wait_gone(stack, cid), agw_calls(stack)
+    finally:
+        bye_bye(alice, bob)
+
+
+def test_busy_486_deleted_by_tm_callback(stack):
+    """The script does not delete on a failure reply (failure_route could
+    still fork): the final 486 sent to the WIC (tm callback) does."""
+    alice, bob = wic(stack), ims_ue(stack)
+    try:
+        before = counter(stack, 'cleanups')
+        req = invite_from_wic(alice)
+        cid = req.get('call-id')
+        inv = bob.recv_request('INVITE', cid)
+        assert cid in agw_calls(stack)
+        bob.reply(inv, 486, sip.rand_hex(6))
+        r = wic_final(alice, req)
+        assert r.status == 486, r
+        alice.send(sip.ack_non2xx(req, r))
+        assert wait_gone(stack, cid), agw_calls(stack)
+        assert counter(stack, 'cleanups') == before + 1
+    finally:
+        bye_bye(alice, bob)
+
+
+def test_forking_two_183_one_200(stack):
+    """Two early dialogs (183 with SDP from two to-tags) then 200 from the
+    second: the AGW holds the caller and one callee branch at every step."""
+    alice, bob, rtp = wic(stack), ims_ue(stack), RtpPeer()
+    try:
+        req = invite_from_wic(alice)
+        cid = req.get('call-id')
+        atag = sip.param(req.get('From'), 'tag')
+        inv = bob.recv_request('INVITE', cid)
+        assert agw_tags(stack, cid) == {atag}
+        x, y = sip.rand_hex(6), sip.rand_hex(6)
+        early = []
+        for tag in (x, y):
+            bob.reply(inv, 183, tag, ims_sdp(rtp.port))
+            r = alice.recv(5, lambda m: m.is_response and m.status == 183 and
+                           sip.param(m.get('To'), 'tag') == tag)
+            assert_webrtc_sdp(r.body, offer=req.body)
+            early.append(r)
+            assert agw_tags(stack, cid) == {atag, tag}, agw_tags(stack, cid)
+        # both forks' early media reach the browser on the same AGW port
+        assert sdp_media(early[0].body)[1] == sdp_media(early[1].body)[1]
+        bob.reply(inv, 200, y, ims_sdp(rtp.port))
+        ok = wic_final(alice, req)
+        assert ok.status == 200 and sip.param(ok.get('To'), 'tag') == y
+        assert_webrtc_sdp(ok.body, offer=req.body)
+        assert agw_tags(stack, cid) == {atag, y}
+        dlg = sip.Dialog.uac(req, ok)
+        alice.send(dlg.request('ACK', alice_via(alice),
+                               cseq=int(req.get('cseq').split()[0])))
+        bob.recv_request('ACK', cid)
+        bye_from_wic(alice, bob, dlg, cid)
+        assert wait_gone(stack, cid)
+    finally:
+        bye_bye(alice, bob, rtp)
+
+
+def test_no_agw_gives_503_with_warning(stack):
+    alice = wic(stack)
+    try:
+        stack.kamcmd('ep-cscf', 'eimsagw.agw_enable', '0', '0')
+        assert 'disabled' in stack.kamcmd('ep-cscf', 'eimsagw.agw_list')
+        req = invite_from_wic(alice)
+        r = wic_final(alice, req)
+        assert r.status == 503, r
+        assert 'no eIMS-AGW available' in r.get('Warning', ''), r
+        alice.send(sip.ack_non2xx(req, r))
+        assert req.get('call-id') not in agw_calls(stack)
+    finally:
+        stack.kamcmd('ep-cscf', 'eimsagw.agw_enable', '0', '1')
+        bye_bye(alice)
+    assert 'state: up' in stack.kamcmd('ep-cscf', 'eimsagw.agw_list')
+
+
+def test_unparsable_sdp_gives_488_with_reason(stack):
+    alice = wic(stack)
+    try:
+        req = invite_from_wic(alice, offer='v=0\r\nthis is no SDP\r\n')
+        r = wic_final(alice, req)
+        assert r.status == 488, r
+        assert 'eIMS-AGW rejected the SDP' in r.get('Warning', ''), r
+        alice.send(sip.ack_non2xx(req, r))
+        assert req.get('call-id') not in agw_calls(stack)
+    finally:
+        bye_bye(alice)
+
+
+def test_audio_video_offer(stack):
+    """A Chromium audio+video offer (BUNDLE of two m= lines) reaches IMS as
+    two separate RTP/AVP m= lines with their own ports."""
+    alice, bob = wic(stack), ims_ue(stack)
+    try:
+        req = invite_from_wic(alice, offer=CHROME_OFFER_AV)
+        cid = req.get('call-id')
+        inv = bob.recv_request('INVITE', cid)
+        ms = re.findall(r'^m=(\w+) (\d+) (\S+)', inv.body, re.M)
+        assert [m[0] for m in ms] == ['audio', 'video'], inv.body
+        assert all(m[2] == 'RTP/AVP' for m in ms), inv.body
+        assert ms[0][1] != ms[1][1], inv.body
+        assert 'a=group:BUNDLE' not in inv.body
+        bob.reply(inv, 486, sip.rand_hex(6))
+        r = wic_final(alice, req)
+        alice.send(sip.ack_non2xx(req, r))
+        assert wait_gone(stack, cid)
+    finally:
+        bye_bye(alice, bob)
+
+
+def test_zz_nothing_left_behind(stack):
+    """After all scenarios the AGW and the session table are empty."""
+    assert agw_calls(stack) == [], agw_calls(stack)
+    out = stack.kamcmd('ep-cscf', 'eimsagw.sessions')
+    assert re.search(r'total: 0', out), out
+    assert counter(stack, 'sessions_active') == 0
+    assert counter(stack, 'offers') >= 8
+    assert 'state: up' in stack.kamcmd('ep-cscf', 'eimsagw.agw_list')
