@@ -118,8 +118,8 @@ static counter_def_t counter_defs[] = {
 	{&eimsagw_cnt.deletes, "deletes", 0, 0, 0,
 		"calls deleted at an eIMS-AGW"},
 	{&eimsagw_cnt.cleanups, "cleanups", 0, 0, 0,
-		"media sessions ended by tm/dialog callbacks or the timer, "
-		"not by the script"},
+		"media sessions ended without an end in the call flow: dialog "
+		"expired or freed, INVITE transaction freed unanswered, timer"},
 	{&eimsagw_cnt.ng_timeouts, "ng_timeouts", 0, 0, 0,
 		"ng commands an AGW did not answer"},
 	{&eimsagw_cnt.ng_errors, "ng_errors", 0, 0, 0,

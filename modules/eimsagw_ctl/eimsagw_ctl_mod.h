@@ -120,7 +120,8 @@ int eimsagw_table_count(void);
 int eimsagw_table_message(
 		sip_msg_t *msg, const eimsagw_profile_t *extra, int delete_only);
 
-/** Non-SIP event for every session of a call (or one pass if rx_side). */
+/** Non-SIP event for every session of a call (or one pass if rx_side);
+ * cleanup: count/log as a cleanup (an end the call flow did not bring). */
 void eimsagw_table_event(
 		eimsagw_evkind_t kind, str *callid, str *tag, int rx_side, int cleanup);
 /** Timer: SWEEP every session. */

@@ -262,10 +262,14 @@ static void record(int i, int ok, int64_t rtt)
 	lock_get(_set_lock);
 	tr = eimsagw_set_result(_set, (uint32_t)i, ok, rtt, eimsagw_now());
 	lock_release(_set_lock);
-	if(tr == EIMSAGW_SET_WENT_DOWN)
-		LM_ERR("AGW %.*s is down (no answer): new calls go to other AGWs\n",
-				_addrs[i].uri.len, _addrs[i].uri.s);
-	else if(tr == EIMSAGW_SET_WENT_UP)
+	if(tr == EIMSAGW_SET_WENT_DOWN) {
+		int counts[EIMSAGW_AGW_MAX];
+		eimsagw_table_per_agw(counts, EIMSAGW_AGW_MAX);
+		LM_ERR("AGW %.*s is down (no answer): %d media sessions anchored "
+			   "there are lost (listed by eimsagw.sessions); new calls go "
+			   "to other AGWs\n",
+				_addrs[i].uri.len, _addrs[i].uri.s, counts[i]);
+	} else if(tr == EIMSAGW_SET_WENT_UP)
 		LM_NOTICE("AGW %.*s is up again\n", _addrs[i].uri.len, _addrs[i].uri.s);
 }
 

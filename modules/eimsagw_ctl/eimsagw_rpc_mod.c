@@ -65,12 +65,13 @@ static void rpc_agw_list(rpc_t *rpc, void *ctx)
 		eimsagw_agw_t *a = &set.agw[i];
 		str uri = eimsagw_io_uri((int)i);
 		if(rpc->array_add(ah, "{", &eh) < 0
-				|| rpc->struct_add(eh, "dSsdLdLLLLd", "index", (int)i, "uri",
+				|| rpc->struct_add(eh, "dSsdLLdLLLLd", "index", (int)i, "uri",
 						   &uri, "state", eimsagw_set_state_name(&set, i),
 						   "weight", (int)a->weight, "since",
-						   (long long)(now - a->since), "fails", (int)a->fails,
-						   "requests", (long long)a->requests, "timeouts",
-						   (long long)a->timeouts, "went_down",
+						   (long long)(now - a->since), "pinged",
+						   (long long)(now - a->last_ping), "fails",
+						   (int)a->fails, "requests", (long long)a->requests,
+						   "timeouts", (long long)a->timeouts, "went_down",
 						   (long long)a->went_down, "rtt_us",
 						   (long long)a->rtt_us, "sessions", counts[i])
 						   < 0) {

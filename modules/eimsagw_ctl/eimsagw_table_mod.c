@@ -637,9 +637,12 @@ void eimsagw_table_event(
 	lock_set_release(_tab->locks, h);
 	for(i = 0; i < n; i++) {
 		req_from(&r, &w[i], EPC_SPAN_NULL, NULL, NULL, NULL, 0);
-		if(w[i].agw >= 0 && cleanup) {
+		if(cleanup) {
 			counter_inc(eimsagw_cnt.cleanups);
 			LM_INFO("call %.*s: media session removed (%s)\n",
+					(int)w[i].a.call_id.len, w[i].a.call_id.s, w[i].a.why);
+		} else {
+			LM_DBG("call %.*s: media session ended (%s)\n",
 					(int)w[i].a.call_id.len, w[i].a.call_id.s, w[i].a.why);
 		}
 		(void)run_delete(&w[i], &r);
@@ -777,7 +780,7 @@ static void tm_cb(struct cell *t, int type, struct tmcb_params *ps)
 		return;
 	if(type == TMCB_RESPONSE_OUT && ps->code >= 300)
 		eimsagw_table_event(
-				EIMSAGW_EV_TM_FAILED, &k->callid, &k->tag, k->rx_side, 1);
+				EIMSAGW_EV_TM_FAILED, &k->callid, &k->tag, k->rx_side, 0);
 	else if(type == TMCB_DESTROY)
 		eimsagw_table_event(
 				EIMSAGW_EV_TM_GONE, &k->callid, &k->tag, k->rx_side, 1);
@@ -826,10 +829,13 @@ static void tm_request_in(struct cell *t, int type, struct tmcb_params *ps)
 
 static void dlg_ended(struct dlg_cell *dlg, int type, struct dlg_cb_params *p)
 {
-	(void)type;
 	(void)p;
+	/* BYE (terminated) and negative final replies (failed) are the normal
+	 * ends; expiry and destruction of a dialog that still has media are
+	 * cleanups (see the "cleanups" counter) */
 	eimsagw_table_event(EIMSAGW_EV_DLG_ENDED, &dlg->callid,
-			&dlg->tag[DLG_CALLER_LEG], EIMSAGW_SIDE_AUTO, 1);
+			&dlg->tag[DLG_CALLER_LEG], EIMSAGW_SIDE_AUTO,
+			(type & (DLGCB_EXPIRED | DLGCB_DESTROY)) != 0);
 }
 
 static void dlg_created(struct dlg_cell *dlg, int type, struct dlg_cb_params *p)

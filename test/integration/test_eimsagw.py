@@ -361,12 +361,14 @@ def test_cancel_before_answer(stack):
         bye_bye(alice, bob)
 
 
-def test_busy_486_deleted_by_tm_callback(stack):
+def test_busy_486_deleted_at_final_reply(stack):
     """The script does not delete on a failure reply (failure_route could
-    still fork): the final 486 sent to the WIC (tm callback) does."""
+    still fork): the final 486 sent to the WIC (tm/dialog callback) does,
+    as a normal end (not counted as a cleanup)."""
     alice, bob = wic(stack), ims_ue(stack)
     try:
         before = counter(stack, 'cleanups')
+        deletes = counter(stack, 'deletes')
         req = invite_from_wic(alice)
         cid = req.get('call-id')
         inv = bob.recv_request('INVITE', cid)
@@ -376,7 +378,8 @@ def test_busy_486_deleted_by_tm_callback(stack):
         assert r.status == 486, r
         alice.send(sip.ack_non2xx(req, r))
         assert wait_gone(stack, cid), agw_calls(stack)
-        assert counter(stack, 'cleanups') == before + 1
+        assert counter(stack, 'deletes') == deletes + 1
+        assert counter(stack, 'cleanups') == before
     finally:
         bye_bye(alice, bob)
 
@@ -476,3 +479,40 @@ def test_zz_nothing_left_behind(stack):
     assert counter(stack, 'sessions_active') == 0
     assert counter(stack, 'offers') >= 8
     assert 'state: up' in stack.kamcmd('ep-cscf', 'eimsagw.agw_list')
+
+
+def test_wic_to_wic_spiral(stack):
+    """WIC -> IMS core -> WIC on the same eP-CSCF: the call passes twice
+    with one Call-ID; each pass is its own AGW call (the terminating one
+    '<Call-ID>~mt'), the callee WIC gets a WebRTC offer, the caller WIC a
+    WebRTC answer, and one BYE deletes both."""
+    alice, carol = wic(stack, 'alice'), wic(stack, 'carol')
+    try:
+        req = invite_from_wic(alice, target='sip:carol@ims.test')
+        cid = req.get('call-id')
+        cinv = carol.recv(5, lambda m: not m.is_response and
+                          m.method == 'INVITE' and m.get('call-id') == cid)
+        assert_webrtc_sdp(cinv.body, setup=('actpass',))
+        assert set(agw_calls(stack)) >= {cid, cid + '~mt'}
+        ctag = sip.rand_hex(6)
+        answer = re.sub(r'a=mid:\S+', 'a=mid:%s' % mids(cinv.body)[0],
+                        CHROME_ANSWER)
+        wic_reply(carol, cinv, 200, ctag, answer)
+        ok = wic_final(alice, req)
+        assert ok.status == 200, ok
+        assert_webrtc_sdp(ok.body, offer=req.body)
+        dlg = sip.Dialog.uac(req, ok)
+        alice.send(dlg.request('ACK', alice_via(alice),
+                               cseq=int(req.get('cseq').split()[0])))
+        carol.recv(5, lambda m: not m.is_response and m.method == 'ACK')
+        out = stack.kamcmd('ep-cscf', 'eimsagw.session', cid)
+        assert 'caller_side: w2' in out and 'caller_side: mw' in out, out
+        bye = dlg.request('BYE', alice_via(alice))
+        alice.send(bye)
+        b = carol.recv(5, lambda m: not m.is_response and m.method == 'BYE')
+        wic_reply(carol, b, 200, None)
+        assert wic_final(alice, bye).status == 200
+        assert wait_gone(stack, cid) and wait_gone(stack, cid + '~mt')
+    finally:
+        bye_bye(alice)
+        bye_bye(carol)
