@@ -122,8 +122,8 @@ int eimsagw_table_message(
 
 /** Non-SIP event for every session of a call (or one pass if rx_side);
  * cleanup: count/log as a cleanup (an end the call flow did not bring). */
-void eimsagw_table_event(
-		eimsagw_evkind_t kind, str *callid, str *tag, int rx_side, int cleanup);
+void eimsagw_table_event(eimsagw_evkind_t kind, str *callid, str *tag,
+		str *to_tag, int rx_side, int cleanup);
 /** Timer: SWEEP every session. */
 void eimsagw_table_sweep(int64_t now);
 

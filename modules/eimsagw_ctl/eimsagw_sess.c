@@ -395,6 +395,19 @@ int eimsagw_step(
 			if(s->state >= EIMSAGW_S_CONFIRMED)
 				return 0;
 			return act_end(s, out, "INVITE failed");
+		case EIMSAGW_EV_TM_ANSWERED:
+			/* the call is confirmed even when the script passed only the
+			 * SDP-carrying replies (e.g. a 2xx without SDP after an answer
+			 * in a reliable 183) */
+			if(s->state < EIMSAGW_S_CONFIRMED && ev->to_tag.len) {
+				if(ev->to_tag.len > EIMSAGW_TAG_MAX
+						|| pool_add(s, ev->to_tag, &s->conf_tag) < 0)
+					return EIMSAGW_SESS_E_LONG;
+				note_branch(s, ev->to_tag);
+				s->state = EIMSAGW_S_CONFIRMED;
+				s->confirmed_at = ev->now;
+			}
+			return 0;
 		case EIMSAGW_EV_TM_GONE:
 			if(s->state >= EIMSAGW_S_CONFIRMED)
 				return 0;

@@ -76,11 +76,12 @@ typedef enum eimsagw_evkind
 {
 	EIMSAGW_EV_REQUEST = 1,
 	EIMSAGW_EV_REPLY,
-	EIMSAGW_EV_TM_FAILED, /* final >= 300 sent for the initial INVITE */
-	EIMSAGW_EV_TM_GONE,	  /* initial INVITE transaction freed */
-	EIMSAGW_EV_DLG_ENDED, /* dialog terminated, expired, failed, freed */
-	EIMSAGW_EV_DELETE,	  /* script or RPC: delete now */
-	EIMSAGW_EV_SWEEP	  /* periodic check of stale sessions */
+	EIMSAGW_EV_TM_FAILED,	/* final >= 300 sent for the initial INVITE */
+	EIMSAGW_EV_TM_ANSWERED, /* 2xx sent for it (to_tag: the callee's) */
+	EIMSAGW_EV_TM_GONE,		/* initial INVITE transaction freed */
+	EIMSAGW_EV_DLG_ENDED,	/* dialog terminated, expired, failed, freed */
+	EIMSAGW_EV_DELETE,		/* script or RPC: delete now */
+	EIMSAGW_EV_SWEEP		/* periodic check of stale sessions */
 } eimsagw_evkind_t;
 
 typedef struct eimsagw_event

@@ -544,10 +544,10 @@ int eimsagw_table_message(
 	}
 	if(delete_only) {
 		eimsagw_table_event(EIMSAGW_EV_DELETE, &msg->callid->body,
-				&get_from(msg)->tag_value, EIMSAGW_SIDE_AUTO, 0);
+				&get_from(msg)->tag_value, NULL, EIMSAGW_SIDE_AUTO, 0);
 		if(get_to(msg)->tag_value.len)
 			eimsagw_table_event(EIMSAGW_EV_DELETE, &msg->callid->body,
-					&get_to(msg)->tag_value, EIMSAGW_SIDE_AUTO, 0);
+					&get_to(msg)->tag_value, NULL, EIMSAGW_SIDE_AUTO, 0);
 		return EIMSAGW_RC_OK;
 	}
 	if(ev.has_sdp && msg->body_lumps) {
@@ -599,8 +599,8 @@ int eimsagw_table_message(
 
 /* --- non-SIP events (tm, dialog, RPC, timer) --- */
 
-void eimsagw_table_event(
-		eimsagw_evkind_t kind, str *callid, str *tag, int rx_side, int cleanup)
+void eimsagw_table_event(eimsagw_evkind_t kind, str *callid, str *tag,
+		str *to_tag, int rx_side, int cleanup)
 {
 	eimsagw_event_t ev;
 	eimsagw_work_t w[EIMSAGW_EV_BATCH];
@@ -618,6 +618,8 @@ void eimsagw_table_event(
 	ev.kind = kind;
 	ev.call_id = str_span(cid);
 	ev.from_tag = str_span(*tag);
+	if(to_tag)
+		ev.to_tag = str_span(*to_tag);
 	ev.rx_side = rx_side;
 	ev.now = eimsagw_now();
 	h = bucket_of(ev.call_id);
@@ -780,10 +782,16 @@ static void tm_cb(struct cell *t, int type, struct tmcb_params *ps)
 		return;
 	if(type == TMCB_RESPONSE_OUT && ps->code >= 300)
 		eimsagw_table_event(
-				EIMSAGW_EV_TM_FAILED, &k->callid, &k->tag, k->rx_side, 0);
+				EIMSAGW_EV_TM_FAILED, &k->callid, &k->tag, NULL, k->rx_side, 0);
+	else if(type == TMCB_RESPONSE_OUT && ps->code >= 200 && ps->rpl
+			&& ps->rpl != FAKED_REPLY
+			&& parse_headers(ps->rpl, HDR_TO_F, 0) == 0 && ps->rpl->to
+			&& ps->rpl->to->parsed)
+		eimsagw_table_event(EIMSAGW_EV_TM_ANSWERED, &k->callid, &k->tag,
+				&get_to(ps->rpl)->tag_value, k->rx_side, 0);
 	else if(type == TMCB_DESTROY)
 		eimsagw_table_event(
-				EIMSAGW_EV_TM_GONE, &k->callid, &k->tag, k->rx_side, 1);
+				EIMSAGW_EV_TM_GONE, &k->callid, &k->tag, NULL, k->rx_side, 1);
 }
 
 static void tm_request_in(struct cell *t, int type, struct tmcb_params *ps)
@@ -834,7 +842,7 @@ static void dlg_ended(struct dlg_cell *dlg, int type, struct dlg_cb_params *p)
 	 * ends; expiry and destruction of a dialog that still has media are
 	 * cleanups (see the "cleanups" counter) */
 	eimsagw_table_event(EIMSAGW_EV_DLG_ENDED, &dlg->callid,
-			&dlg->tag[DLG_CALLER_LEG], EIMSAGW_SIDE_AUTO,
+			&dlg->tag[DLG_CALLER_LEG], NULL, EIMSAGW_SIDE_AUTO,
 			(type & (DLGCB_EXPIRED | DLGCB_DESTROY)) != 0);
 }
 

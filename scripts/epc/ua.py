@@ -237,3 +237,24 @@ class UAMixin:
         self.reply(req, status, 'OK' if status == 200 else 'Error',
                    sip.rand_hex(6))
         return req
+
+
+def ack_non2xx(req, resp):
+    """ACK for a non-2xx final response to req (RFC 3261 17.1.1.3): same
+    hop, same branch as the INVITE."""
+    h = [('Via', req.get_all('Via')[0]), ('Max-Forwards', '70'),
+         ('From', req.get('From')), ('To', resp.get('To')),
+         ('Call-ID', req.get('Call-ID')),
+         ('CSeq', '%s ACK' % req.get('CSeq').split()[0])]
+    h += [('Route', r) for r in req.get_all('Route')]
+    return sip.Message('ACK %s SIP/2.0' % req.ruri, h)
+
+
+def cancel(req):
+    """CANCEL of a pending INVITE req (RFC 3261 9.1)."""
+    h = [('Via', req.get_all('Via')[0]), ('Max-Forwards', '70'),
+         ('From', req.get('From')), ('To', req.get('To')),
+         ('Call-ID', req.get('Call-ID')),
+         ('CSeq', '%s CANCEL' % req.get('CSeq').split()[0])]
+    h += [('Route', r) for r in req.get_all('Route')]
+    return sip.Message('CANCEL %s SIP/2.0' % req.ruri, h)

@@ -3,31 +3,38 @@ every call leg's SDP goes through the eIMS-AGW with the profile of the side
 it goes to (WebRTC toward the WIC, plain RTP/AVP toward IMS), and after
 each scenario rtpengine holds exactly the calls it should (ng list/query).
 
-W2 party: a WIC over WSS (scripts/epc/wssip.py) sending real Chromium 156
-SDP (test/sdp/eimsagw/). Mw party: an IMS UE over UDP registered at the
-test IMS core (scripts/epc/udpsip.py) with plain RTP/AVP SDP and RTP."""
+W2 party: a WIC over WSS (scripts/epc/wssip.py) sending real browser SDP
+from the shared corpus (test/sdp/chromium, test/sdp/firefox). Mw party: an
+IMS UE over UDP registered at the test IMS core (scripts/epc/udpsip.py)
+with plain RTP/AVP SDP and RTP (scripts/epc/rtp.py)."""
 import os
 import re
 import time
 
-from epc import ng, sip
-from epc.udpsip import RtpPeer, UdpUA, ims_sdp, sdp_media
+from epc import ng, sip, ua
+from epc.rtp import RtpPeer, ims_sdp, sdp_media
+from epc.udpsip import UdpUA
 from epc.wssip import WicUA, WsClient
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SDP_DIR = os.path.join(HERE, '..', 'sdp', 'eimsagw')
+SDP = os.path.join(HERE, '..', 'sdp')
 
 STACK = {'epc_defines': {'EPC_AGW_PING': 2}}
 
 
 def _sdp(name):
-    with open(os.path.join(SDP_DIR, name), newline='') as f:
+    with open(os.path.join(SDP, name), newline='') as f:
         return f.read()
 
 
-CHROME_OFFER = _sdp('chromium156-offer-audio.sdp')
-CHROME_OFFER_AV = _sdp('chromium156-offer-audio-video.sdp')
-CHROME_ANSWER = _sdp('chromium156-answer-audio.sdp')
+CHROME_OFFER = _sdp('chromium/offer-balanced-a.sdp')
+CHROME_OFFER_AV = _sdp('chromium/offer-balanced-av.sdp')
+# Chromium 156 answering an rtpengine offer toward W2 (test/sdp/eimsagw/)
+CHROME_ANSWER = _sdp('eimsagw/chromium156-answer-audio.sdp')
+# more browser offers the AGW must turn into IMS SDP
+OFFERS = ['chromium/offer-balanced-a.sdp', 'chromium/offer-max-bundle-av.sdp',
+          'chromium/offer-max-compat-av.sdp', 'firefox/offer-balanced-a.sdp',
+          'firefox/offer-max-bundle-av.sdp']
 
 
 # -- parties --
@@ -36,38 +43,76 @@ def wic(stack, user='alice'):
     ws = WsClient('127.0.0.1', stack.ports['epc_wss'], cafile=stack.cafile,
                   origin='https://127.0.0.1')
     ws.connect()
-    ua = WicUA(ws, 'sip:%s@ims.test' % user, impi='%s@ims.test' % user,
-               password=user + '-pw')
-    _, r = ua.register_digest(expires=300)
+    u = WicUA(ws, 'sip:%s@ims.test' % user, impi='%s@ims.test' % user,
+              password=user + '-pw')
+    _, r = u.register_digest(expires=300)
     assert r is not None and r.status == 200, r
-    return ua
+    return u
 
 
 def ims_ue(stack, user='bob'):
-    ua = UdpUA('sip:%s@ims.test' % user, stack.ports['core'],
-               password=user + '-pw')
-    r = ua.register_digest(expires=300)
-    assert r.status == 200, r
-    return ua
+    u = UdpUA('sip:%s@ims.test' % user, ('127.0.0.1', stack.ports['core']),
+              impi='%s@ims.test' % user, password=user + '-pw')
+    _, r = u.register_digest(expires=300)
+    assert r is not None and r.status == 200, r
+    return u
 
 
 def bye_bye(alice=None, bob=None, rtp=None):
     """De-register and close: stale contacts at the IMS core would make
     later calls fork to dead flows."""
-    if alice is not None:
+    for u in (alice, bob):
+        if u is None:
+            continue
         try:
-            alice.register_digest(expires=0)
+            u.register_digest(expires=0)
         except Exception:
             pass
-        alice.ws.close()
-    if bob is not None:
-        try:
-            bob.register_digest(expires=0)
-        except Exception:
-            pass
-        bob.close()
+        if hasattr(u, 'ws'):
+            u.ws.close()
+        else:
+            u.close()
     if rtp is not None:
         rtp.close()
+
+
+def got(u, method, cid, timeout=5.0):
+    """The next request `method` of call cid that u received."""
+    return u.recv(timeout, lambda m: not m.is_response and
+                  m.method == method and m.get('Call-ID') == cid)
+
+
+def respond(u, req, code, tag=None, body=''):
+    """u answers req: Contact on 1xx/2xx, Content-Type with a body."""
+    hs = [('Contact', u.contact)] if code < 300 else []
+    if body:
+        hs.append(('Content-Type', 'application/sdp'))
+    return u.reply(req, code, sip_reason(code), tag, hs, body)
+
+
+def sip_reason(code):
+    return {180: 'Ringing', 183: 'Session Progress', 200: 'OK',
+            486: 'Busy Here', 487: 'Request Terminated'}.get(code, 'Other')
+
+
+def final(u, req, timeout=5.0, provisional=None):
+    """Final response to req (same branch and method)."""
+    branch = sip.param(req.get('Via'), 'branch')
+    while True:
+        r = u.recv(timeout, lambda m: m.is_response and
+                   sip.param(m.get('Via', ''), 'branch') == branch and
+                   m.cseq_method == req.method)
+        if r.status >= 200:
+            return r
+        if provisional is not None:
+            provisional.append(r)
+
+
+def in_dialog(u, dlg, method, body='', cseq=None):
+    hs = [('Content-Type', 'application/sdp')] if body else []
+    req = dlg.request(method, u.new_via(), u.contact, hs, body, cseq)
+    u.send(req)
+    return req
 
 
 def agw_calls(stack):
@@ -84,8 +129,7 @@ def agw_tags(stack, cid):
 
 
 def wait_gone(stack, cid, timeout=5.0):
-    """The AGW no longer holds cid (deletes are synchronous in the worker
-    that handles the message, so this is quick)."""
+    """The AGW no longer holds cid."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if cid not in agw_calls(stack):
@@ -104,13 +148,17 @@ def counter(stack, name):
 # -- SDP checks --
 
 def assert_ims_sdp(sdp):
-    """What crosses Mw: plain RTP/AVP, separate RTCP, nothing WebRTC."""
+    """What crosses Mw: plain RTP/AVP, separate RTCP, nothing of ICE, DTLS,
+    mux or BUNDLE (other browser-only attributes are sdp_unbundle's)."""
     addr, port, proto, lines = sdp_media(sdp)
     assert proto == 'RTP/AVP', sdp
     assert addr == '127.0.0.1' and port > 0, sdp
     for bad in ('a=ice-', 'a=candidate', 'a=fingerprint', 'a=setup',
                 'a=rtcp-mux', 'a=extmap:', 'a=group:BUNDLE', 'UDP/TLS'):
         assert bad not in sdp, '%s in IMS SDP:\n%s' % (bad, sdp)
+    for ln in lines:
+        if ln.startswith('c='):
+            assert ln.split()[-1] != '0.0.0.0', sdp
     rtcp = [ln for ln in lines if ln.startswith('a=rtcp:')]
     assert not rtcp or rtcp[0].split(':')[1].split()[0] == str(port + 1), sdp
     return port
@@ -130,7 +178,7 @@ def assert_webrtc_sdp(sdp, offer=None, setup=('active', 'passive')):
         assert need in sdp, '%s missing in WebRTC SDP:\n%s' % (need, sdp)
     roles = re.findall(r'^a=setup:(\w+)', sdp, re.M)
     assert roles and all(r in setup for r in roles), sdp
-    assert len(mids(sdp)) == sdp.count('\nm=') + sdp.startswith('m='), sdp
+    assert len(mids(sdp)) == len(re.findall(r'^m=', sdp, re.M)), sdp
     if offer is not None:
         assert mids(sdp) == mids(offer), (mids(sdp), mids(offer))
     return port
@@ -149,68 +197,40 @@ def invite_from_wic(alice, target='sip:bob@ims.test', offer=CHROME_OFFER):
     return req
 
 
-def wic_final(alice, req, timeout=5.0, provisional=None):
-    branch = sip.param(req.get('Via'), 'branch')
-    while True:
-        r = alice.recv(timeout, lambda m: m.is_response and
-                       sip.param(m.get('Via', ''), 'branch') == branch and
-                       m.cseq_method == req.method)
-        if r.status >= 200:
-            return r
-        if provisional is not None:
-            provisional.append(r)
+def ack_2xx(u, dlg, invite):
+    return in_dialog(u, dlg, 'ACK', cseq=int(invite.get('CSeq').split()[0]))
 
 
-def wic_reply(alice, req, code, tag, body=''):
-    hs = [('Contact', alice.contact)] if code < 300 else []
-    if body:
-        hs.append(('Content-Type', 'application/sdp'))
-    r = sip.response(req, code, to_tag=tag, headers=hs, body=body)
-    alice.send(r)
-    return r
-
-
-def setup_originating(stack, alice, bob, rtp):
-    """WIC -> IMS call up to ACK; returns (invite, 200, dialog, bob's
-    INVITE, bob's tag, AGW port toward IMS)."""
-    req = invite_from_wic(alice)
-    inv = bob.recv_request('INVITE', req.get('call-id'))
+def setup_originating(stack, alice, bob, rtp, offer=CHROME_OFFER):
+    """WIC -> IMS call up to the ACK; returns (invite, 200, WIC dialog,
+    bob's INVITE, bob's tag, AGW port toward IMS)."""
+    req = invite_from_wic(alice, offer=offer)
+    cid = req.get('Call-ID')
+    inv = got(bob, 'INVITE', cid)
     agw_port = assert_ims_sdp(inv.body)
     btag = sip.rand_hex(6)
-    bob.reply(inv, 180, btag)
-    bob.reply(inv, 200, btag, ims_sdp(rtp.port))
-    ok = wic_final(alice, req)
+    respond(bob, inv, 180, btag)
+    respond(bob, inv, 200, btag, ims_sdp(rtp.port))
+    ok = final(alice, req)
     assert ok.status == 200, ok
     assert_webrtc_sdp(ok.body, offer=req.body)
-    dlg = sip.Dialog.uac(req, ok)
-    alice.send(dlg.request('ACK', alice_via(alice),
-                           cseq=int(req.get('cseq').split()[0])))
-    bob.recv_request('ACK', req.get('call-id'))
+    dlg = ua.Dialog.from_uac(req, ok)
+    ack_2xx(alice, dlg, req)
+    got(bob, 'ACK', cid)
     return req, ok, dlg, inv, btag, agw_port
 
 
-def alice_via(alice):
-    return 'SIP/2.0/WSS %s;branch=z9hG4bK%s' % (alice.inst, sip.rand_hex(8))
-
-
 def bye_from_wic(alice, bob, dlg, cid):
-    bye = dlg.request('BYE', alice_via(alice))
-    alice.send(bye)
-    b = bob.recv_request('BYE', cid)
-    bob.reply(b, 200)
-    r = wic_final(alice, bye)
+    bye = in_dialog(alice, dlg, 'BYE')
+    respond(bob, got(bob, 'BYE', cid), 200)
+    r = final(alice, bye)
     assert r.status == 200, r
 
 
 def bye_from_ims(alice, bob, bdlg, cid):
-    bye = bdlg.request('BYE', bob.via())
-    bob.send(bye)
-    b = alice.recv(5, lambda m: not m.is_response and m.method == 'BYE' and
-                   m.get('call-id') == cid)
-    wic_reply(alice, b, 200, None)
-    branch = sip.param(bye.get('Via'), 'branch')
-    r = bob.recv(5, lambda m: m.is_response and
-                 sip.param(m.get('Via', ''), 'branch') == branch)
+    bye = in_dialog(bob, bdlg, 'BYE')
+    respond(alice, got(alice, 'BYE', cid), 200)
+    r = final(bob, bye)
     assert r.status == 200, r
 
 
@@ -224,16 +244,16 @@ def test_originating_call_media_and_bye_from_wic(stack):
     try:
         req, ok, dlg, inv, btag, agw_port = setup_originating(
             stack, alice, bob, rtp)
-        cid = req.get('call-id')
+        cid = req.get('Call-ID')
         assert cid in agw_calls(stack)
         assert agw_tags(stack, cid) == {sip.param(req.get('From'), 'tag'), btag}
-        # the WIC side keeps its own DTLS role: rtpengine is DTLS passive
+        # toward the WIC the AGW is DTLS passive (the browser connects)
         assert 'a=setup:passive' in ok.body
 
         rtp.send(('127.0.0.1', agw_port), count=25)
         time.sleep(0.3)
-        st = [s for s in ng.streams(ng.query(stack.ports['ng'], cid))
-              if s['local_port'] == agw_port]
+        st = [x for x in ng.streams(ng.query(stack.ports['ng'], cid))
+              if x['local_port'] == agw_port]
         assert len(st) == 1, st
         assert st[0]['packets'] >= 20, st
         assert st[0]['endpoint_port'] == rtp.port, st  # latched on the UE
@@ -255,49 +275,65 @@ def test_originating_call_media_and_bye_from_wic(stack):
         bye_bye(alice, bob, rtp)
 
 
+def test_browser_offers_reach_ims_clean(stack):
+    """Offers of Chromium and Firefox with each bundle policy (corpus):
+    one RTP/AVP m= line per browser m= line, each with its own port, no
+    0.0.0.0 (Firefox's and max-bundle's c=0.0.0.0 lines are replaced)."""
+    alice, bob = wic(stack), ims_ue(stack)
+    try:
+        for name in OFFERS:
+            offer = _sdp(name)
+            req = invite_from_wic(alice, offer=offer)
+            cid = req.get('Call-ID')
+            inv = got(bob, 'INVITE', cid)
+            assert_ims_sdp(inv.body)
+            ms = re.findall(r'^m=(\w+) (\d+) (\S+)', inv.body, re.M)
+            want = re.findall(r'^m=(\w+) ', offer, re.M)
+            assert [m[0] for m in ms] == want, (name, inv.body)
+            assert all(m[2] == 'RTP/AVP' for m in ms), (name, inv.body)
+            assert len({m[1] for m in ms}) == len(ms), (name, inv.body)
+            respond(bob, inv, 486, sip.rand_hex(6))
+            r = final(alice, req)
+            alice.send(ua.ack_non2xx(req, r))
+            assert wait_gone(stack, cid), name
+    finally:
+        bye_bye(alice, bob)
+
+
 def test_terminating_call_and_bye_from_wic(stack):
     """IMS offer -> the WIC gets a WebRTC offer (actpass, ICE, mux, mid);
     the WIC's Chromium answer reaches IMS as plain RTP/AVP."""
     alice, bob, rtp = wic(stack), ims_ue(stack), RtpPeer()
     try:
-        inv = bob.request('INVITE', 'sip:alice@ims.test',
-                          [('Content-Type', 'application/sdp')],
-                          body=ims_sdp(rtp.port))
-        cid = inv.get('call-id')
+        cid = sip.rand_hex(10) + '@ims-ue'
+        inv = sip.Message('INVITE sip:alice@ims.test SIP/2.0', [
+            ('Via', bob.new_via()), ('Max-Forwards', '70'),
+            ('From', '<sip:bob@ims.test>;tag=%s' % sip.rand_hex(6)),
+            ('To', '<sip:alice@ims.test>'), ('Call-ID', cid),
+            ('CSeq', '1 INVITE'), ('Contact', bob.contact),
+            ('Content-Type', 'application/sdp')], ims_sdp(rtp.port))
         bob.send(inv)
-        winv = alice.recv(5, lambda m: not m.is_response and
-                          m.method == 'INVITE' and m.get('call-id') == cid)
+        winv = got(alice, 'INVITE', cid)
         assert_webrtc_sdp(winv.body, setup=('actpass',))
         assert 'a=group:BUNDLE' not in winv.body
         atag = sip.rand_hex(6)
-        wic_reply(alice, winv, 180, atag)
+        respond(alice, winv, 180, atag)
         # the browser answers with the offer's mid
         answer = re.sub(r'a=mid:\S+', 'a=mid:%s' % mids(winv.body)[0],
                         CHROME_ANSWER)
-        wic_reply(alice, winv, 200, atag, answer)
-        prov = []
-        branch = sip.param(inv.get('Via'), 'branch')
-        while True:
-            r = bob.recv(5, lambda m: m.is_response and
-                         sip.param(m.get('Via', ''), 'branch') == branch)
-            if r.status >= 200:
-                break
-            prov.append(r)
+        respond(alice, winv, 200, atag, answer)
+        r = final(bob, inv)
         assert r.status == 200, r
         assert_ims_sdp(r.body)
         assert agw_tags(stack, cid) == {sip.param(inv.get('From'), 'tag'), atag}
-        bdlg = sip.Dialog.uac(inv, r)
-        bob.send(bdlg.request('ACK', bob.via(), cseq=int(inv.get('cseq').split()[0])))
-        alice.recv(5, lambda m: not m.is_response and m.method == 'ACK')
+        ack_2xx(bob, ua.Dialog.from_uac(inv, r), inv)
+        got(alice, 'ACK', cid)
         out = stack.kamcmd('ep-cscf', 'eimsagw.session', cid)
         assert 'caller_side: mw' in out, out
         # BYE from the WIC (W2 -> Mw)
-        adlg = sip.Dialog.uas(winv, atag)
-        bye = adlg.request('BYE', alice_via(alice))
-        alice.send(bye)
-        b = bob.recv_request('BYE', cid)
-        bob.reply(b, 200)
-        assert wic_final(alice, bye).status == 200
+        bye = in_dialog(alice, ua.Dialog.from_uas(winv, atag), 'BYE')
+        respond(bob, got(bob, 'BYE', cid), 200)
+        assert final(alice, bye).status == 200
         assert wait_gone(stack, cid)
     finally:
         bye_bye(alice, bob, rtp)
@@ -310,26 +346,22 @@ def test_hold_resume_reinvite_and_bye_from_ims(stack):
     try:
         req, ok, dlg, inv, btag, agw_port = setup_originating(
             stack, alice, bob, rtp)
-        cid = req.get('call-id')
+        cid = req.get('Call-ID')
         wic_port = sdp_media(ok.body)[1]
-        bdlg = sip.Dialog.uas(inv, btag)
+        bdlg = ua.Dialog.from_uas(inv, btag)
         for mine, theirs in (('sendonly', 'recvonly'), ('sendrecv', 'sendrecv')):
             offer = CHROME_OFFER.replace('a=sendrecv', 'a=' + mine)
-            re_inv = dlg.request('INVITE', alice_via(alice),
-                                 [('Contact', alice.contact),
-                                  ('Content-Type', 'application/sdp')], offer)
-            alice.send(re_inv)
-            binv = bob.recv_request('INVITE', cid)
+            re_inv = in_dialog(alice, dlg, 'INVITE', offer)
+            binv = got(bob, 'INVITE', cid)
             assert 'a=%s' % mine in binv.body, binv.body
             assert assert_ims_sdp(binv.body) == agw_port   # same AGW port
-            bob.reply(binv, 200, btag, ims_sdp(rtp.port, theirs, version=2))
-            r = wic_final(alice, re_inv)
+            respond(bob, binv, 200, btag, ims_sdp(rtp.port, theirs, version=2))
+            r = final(alice, re_inv)
             assert r.status == 200, r
             assert 'a=%s' % theirs in r.body, r.body
             assert assert_webrtc_sdp(r.body, offer=offer) == wic_port
-            alice.send(dlg.request('ACK', alice_via(alice),
-                                   cseq=int(re_inv.get('cseq').split()[0])))
-            bob.recv_request('ACK', cid)
+            ack_2xx(alice, dlg, re_inv)
+            got(bob, 'ACK', cid)
             assert agw_calls(stack).count(cid) == 1
             assert len(agw_tags(stack, cid)) == 2
         bye_from_ims(alice, bob, bdlg, cid)
@@ -342,20 +374,18 @@ def test_cancel_before_answer(stack):
     alice, bob = wic(stack), ims_ue(stack)
     try:
         req = invite_from_wic(alice)
-        cid = req.get('call-id')
-        inv = bob.recv_request('INVITE', cid)
+        cid = req.get('Call-ID')
+        inv = got(bob, 'INVITE', cid)
         btag = sip.rand_hex(6)
-        bob.reply(inv, 180, btag)
+        respond(bob, inv, 180, btag)
         alice.recv(5, lambda m: m.is_response and m.status == 180)
         assert cid in agw_calls(stack)
-        cancel = sip.cancel_for(req)
-        alice.send(cancel)
-        c = bob.recv_request('CANCEL', cid)
-        bob.reply(c, 200)
-        bob.reply(inv, 487, btag)
-        r = wic_final(alice, req)
+        alice.send(ua.cancel(req))
+        respond(bob, got(bob, 'CANCEL', cid), 200)
+        respond(bob, inv, 487, btag)
+        r = final(alice, req)
         assert r.status == 487, r
-        alice.send(sip.ack_non2xx(req, r))
+        alice.send(ua.ack_non2xx(req, r))
         assert wait_gone(stack, cid), agw_calls(stack)
     finally:
         bye_bye(alice, bob)
@@ -370,13 +400,13 @@ def test_busy_486_deleted_at_final_reply(stack):
         before = counter(stack, 'cleanups')
         deletes = counter(stack, 'deletes')
         req = invite_from_wic(alice)
-        cid = req.get('call-id')
-        inv = bob.recv_request('INVITE', cid)
+        cid = req.get('Call-ID')
+        inv = got(bob, 'INVITE', cid)
         assert cid in agw_calls(stack)
-        bob.reply(inv, 486, sip.rand_hex(6))
-        r = wic_final(alice, req)
+        respond(bob, inv, 486, sip.rand_hex(6))
+        r = final(alice, req)
         assert r.status == 486, r
-        alice.send(sip.ack_non2xx(req, r))
+        alice.send(ua.ack_non2xx(req, r))
         assert wait_gone(stack, cid), agw_calls(stack)
         assert counter(stack, 'deletes') == deletes + 1
         assert counter(stack, 'cleanups') == before
@@ -390,14 +420,14 @@ def test_forking_two_183_one_200(stack):
     alice, bob, rtp = wic(stack), ims_ue(stack), RtpPeer()
     try:
         req = invite_from_wic(alice)
-        cid = req.get('call-id')
+        cid = req.get('Call-ID')
         atag = sip.param(req.get('From'), 'tag')
-        inv = bob.recv_request('INVITE', cid)
+        inv = got(bob, 'INVITE', cid)
         assert agw_tags(stack, cid) == {atag}
         x, y = sip.rand_hex(6), sip.rand_hex(6)
         early = []
         for tag in (x, y):
-            bob.reply(inv, 183, tag, ims_sdp(rtp.port))
+            respond(bob, inv, 183, tag, ims_sdp(rtp.port))
             r = alice.recv(5, lambda m: m.is_response and m.status == 183 and
                            sip.param(m.get('To'), 'tag') == tag)
             assert_webrtc_sdp(r.body, offer=req.body)
@@ -405,15 +435,14 @@ def test_forking_two_183_one_200(stack):
             assert agw_tags(stack, cid) == {atag, tag}, agw_tags(stack, cid)
         # both forks' early media reach the browser on the same AGW port
         assert sdp_media(early[0].body)[1] == sdp_media(early[1].body)[1]
-        bob.reply(inv, 200, y, ims_sdp(rtp.port))
-        ok = wic_final(alice, req)
+        respond(bob, inv, 200, y, ims_sdp(rtp.port))
+        ok = final(alice, req)
         assert ok.status == 200 and sip.param(ok.get('To'), 'tag') == y
         assert_webrtc_sdp(ok.body, offer=req.body)
         assert agw_tags(stack, cid) == {atag, y}
-        dlg = sip.Dialog.uac(req, ok)
-        alice.send(dlg.request('ACK', alice_via(alice),
-                               cseq=int(req.get('cseq').split()[0])))
-        bob.recv_request('ACK', cid)
+        dlg = ua.Dialog.from_uac(req, ok)
+        ack_2xx(alice, dlg, req)
+        got(bob, 'ACK', cid)
         bye_from_wic(alice, bob, dlg, cid)
         assert wait_gone(stack, cid)
     finally:
@@ -426,11 +455,11 @@ def test_no_agw_gives_503_with_warning(stack):
         stack.kamcmd('ep-cscf', 'eimsagw.agw_enable', '0', '0')
         assert 'disabled' in stack.kamcmd('ep-cscf', 'eimsagw.agw_list')
         req = invite_from_wic(alice)
-        r = wic_final(alice, req)
+        r = final(alice, req)
         assert r.status == 503, r
         assert 'no eIMS-AGW available' in r.get('Warning', ''), r
-        alice.send(sip.ack_non2xx(req, r))
-        assert req.get('call-id') not in agw_calls(stack)
+        alice.send(ua.ack_non2xx(req, r))
+        assert req.get('Call-ID') not in agw_calls(stack)
     finally:
         stack.kamcmd('ep-cscf', 'eimsagw.agw_enable', '0', '1')
         bye_bye(alice)
@@ -441,44 +470,13 @@ def test_unparsable_sdp_gives_488_with_reason(stack):
     alice = wic(stack)
     try:
         req = invite_from_wic(alice, offer='v=0\r\nthis is no SDP\r\n')
-        r = wic_final(alice, req)
+        r = final(alice, req)
         assert r.status == 488, r
         assert 'eIMS-AGW rejected the SDP' in r.get('Warning', ''), r
-        alice.send(sip.ack_non2xx(req, r))
-        assert req.get('call-id') not in agw_calls(stack)
+        alice.send(ua.ack_non2xx(req, r))
+        assert req.get('Call-ID') not in agw_calls(stack)
     finally:
         bye_bye(alice)
-
-
-def test_audio_video_offer(stack):
-    """A Chromium audio+video offer (BUNDLE of two m= lines) reaches IMS as
-    two separate RTP/AVP m= lines with their own ports."""
-    alice, bob = wic(stack), ims_ue(stack)
-    try:
-        req = invite_from_wic(alice, offer=CHROME_OFFER_AV)
-        cid = req.get('call-id')
-        inv = bob.recv_request('INVITE', cid)
-        ms = re.findall(r'^m=(\w+) (\d+) (\S+)', inv.body, re.M)
-        assert [m[0] for m in ms] == ['audio', 'video'], inv.body
-        assert all(m[2] == 'RTP/AVP' for m in ms), inv.body
-        assert ms[0][1] != ms[1][1], inv.body
-        assert 'a=group:BUNDLE' not in inv.body
-        bob.reply(inv, 486, sip.rand_hex(6))
-        r = wic_final(alice, req)
-        alice.send(sip.ack_non2xx(req, r))
-        assert wait_gone(stack, cid)
-    finally:
-        bye_bye(alice, bob)
-
-
-def test_zz_nothing_left_behind(stack):
-    """After all scenarios the AGW and the session table are empty."""
-    assert agw_calls(stack) == [], agw_calls(stack)
-    out = stack.kamcmd('ep-cscf', 'eimsagw.sessions')
-    assert re.search(r'total: 0', out), out
-    assert counter(stack, 'sessions_active') == 0
-    assert counter(stack, 'offers') >= 8
-    assert 'state: up' in stack.kamcmd('ep-cscf', 'eimsagw.agw_list')
 
 
 def test_wic_to_wic_spiral(stack):
@@ -489,30 +487,36 @@ def test_wic_to_wic_spiral(stack):
     alice, carol = wic(stack, 'alice'), wic(stack, 'carol')
     try:
         req = invite_from_wic(alice, target='sip:carol@ims.test')
-        cid = req.get('call-id')
-        cinv = carol.recv(5, lambda m: not m.is_response and
-                          m.method == 'INVITE' and m.get('call-id') == cid)
+        cid = req.get('Call-ID')
+        cinv = got(carol, 'INVITE', cid)
         assert_webrtc_sdp(cinv.body, setup=('actpass',))
         assert set(agw_calls(stack)) >= {cid, cid + '~mt'}
         ctag = sip.rand_hex(6)
         answer = re.sub(r'a=mid:\S+', 'a=mid:%s' % mids(cinv.body)[0],
                         CHROME_ANSWER)
-        wic_reply(carol, cinv, 200, ctag, answer)
-        ok = wic_final(alice, req)
+        respond(carol, cinv, 200, ctag, answer)
+        ok = final(alice, req)
         assert ok.status == 200, ok
         assert_webrtc_sdp(ok.body, offer=req.body)
-        dlg = sip.Dialog.uac(req, ok)
-        alice.send(dlg.request('ACK', alice_via(alice),
-                               cseq=int(req.get('cseq').split()[0])))
-        carol.recv(5, lambda m: not m.is_response and m.method == 'ACK')
+        dlg = ua.Dialog.from_uac(req, ok)
+        ack_2xx(alice, dlg, req)
+        got(carol, 'ACK', cid)
         out = stack.kamcmd('ep-cscf', 'eimsagw.session', cid)
         assert 'caller_side: w2' in out and 'caller_side: mw' in out, out
-        bye = dlg.request('BYE', alice_via(alice))
-        alice.send(bye)
-        b = carol.recv(5, lambda m: not m.is_response and m.method == 'BYE')
-        wic_reply(carol, b, 200, None)
-        assert wic_final(alice, bye).status == 200
+        bye = in_dialog(alice, dlg, 'BYE')
+        respond(carol, got(carol, 'BYE', cid), 200)
+        assert final(alice, bye).status == 200
         assert wait_gone(stack, cid) and wait_gone(stack, cid + '~mt')
     finally:
         bye_bye(alice)
         bye_bye(carol)
+
+
+def test_zz_nothing_left_behind(stack):
+    """After all scenarios the AGW and the session table are empty."""
+    assert agw_calls(stack) == [], agw_calls(stack)
+    out = stack.kamcmd('ep-cscf', 'eimsagw.sessions')
+    assert re.search(r'total: 0', out), out
+    assert counter(stack, 'sessions_active') == 0
+    assert counter(stack, 'offers') >= 8
+    assert 'state: up' in stack.kamcmd('ep-cscf', 'eimsagw.agw_list')

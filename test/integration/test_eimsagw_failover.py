@@ -7,8 +7,8 @@ import math
 import re
 import time
 
-from epc import ng, sip
-from epc.udpsip import RtpPeer, ims_sdp
+from epc import ng, sip, ua
+from epc.rtp import RtpPeer, ims_sdp
 
 import test_eimsagw as t
 
@@ -73,15 +73,14 @@ def call(stack, alice, bob, rtp, want):
                         body=t.CHROME_OFFER, call_id=cid, to='sip:bob@ims.test',
                         from_tag=tag)
     alice.send(req)
-    inv = bob.recv_request('INVITE', cid)
+    inv = t.got(bob, 'INVITE', cid)
     btag = sip.rand_hex(6)
-    bob.reply(inv, 200, btag, ims_sdp(rtp.port))
-    ok = t.wic_final(alice, req)
+    t.respond(bob, inv, 200, btag, ims_sdp(rtp.port))
+    ok = t.final(alice, req)
     assert ok.status == 200, ok
-    dlg = sip.Dialog.uac(req, ok)
-    alice.send(dlg.request('ACK', t.alice_via(alice),
-                           cseq=int(req.get('cseq').split()[0])))
-    bob.recv_request('ACK', cid)
+    dlg = ua.Dialog.from_uac(req, ok)
+    t.ack_2xx(alice, dlg, req)
+    t.got(bob, 'ACK', cid)
     return cid, req, inv, dlg, btag
 
 
@@ -133,20 +132,15 @@ def test_failover_and_recovery(stack):
 
         # a re-INVITE of that call re-anchors it on the live AGW
         cid, req, inv, dlg, btag = c1
-        re_inv = dlg.request('INVITE', t.alice_via(alice),
-                             [('Contact', alice.contact),
-                              ('Content-Type', 'application/sdp')],
-                             t.CHROME_OFFER)
-        alice.send(re_inv)
-        binv = bob.recv_request('INVITE', cid)
+        re_inv = t.in_dialog(alice, dlg, 'INVITE', t.CHROME_OFFER)
+        binv = t.got(bob, 'INVITE', cid)
         t.assert_ims_sdp(binv.body)
-        bob.reply(binv, 200, btag, ims_sdp(rtp.port, version=2))
-        r = t.wic_final(alice, re_inv)
+        t.respond(bob, binv, 200, btag, ims_sdp(rtp.port, version=2))
+        r = t.final(alice, re_inv)
         assert r.status == 200, r
         t.assert_webrtc_sdp(r.body, offer=re_inv.body)
-        alice.send(dlg.request('ACK', t.alice_via(alice),
-                               cseq=int(re_inv.get('cseq').split()[0])))
-        bob.recv_request('ACK', cid)
+        t.ack_2xx(alice, dlg, re_inv)
+        t.got(bob, 'ACK', cid)
         assert cid in ng.calls(stack.ports['ng'])
 
         # restarted, it is pinged up again and takes the calls it prefers

@@ -4,7 +4,7 @@ times the dialog out (dialog callback, counted as a cleanup)."""
 import time
 
 from epc import ng
-from epc.udpsip import RtpPeer
+from epc.rtp import RtpPeer
 
 import test_eimsagw as t
 
@@ -17,7 +17,7 @@ def test_dialog_timeout_deletes_media(stack):
         before = t.counter(stack, 'cleanups')
         req, ok, dlg, inv, btag, agw_port = t.setup_originating(
             stack, alice, bob, rtp)
-        cid = req.get('call-id')
+        cid = req.get('Call-ID')
         assert cid in ng.calls(stack.ports['ng'])
         # no BYE: the dialog expires after 3 s (dialog timer granularity 1 s)
         end = time.monotonic() + 10

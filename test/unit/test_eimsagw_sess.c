@@ -342,6 +342,26 @@ static void test_module_events(void **state)
 	assert_int_equal(eimsagw_step(&s, &ev, &a), 1);
 	assert_string_equal(a.why, "never answered");
 
+	/* a 2xx the script did not see (no SDP): tm tells the module, and the
+	 * end of the INVITE transaction then leaves the call alone */
+	ev_init(&ev, REQ, W2, "a", "", 100);
+	assert_int_equal(eimsagw_sess_init(&s, &ev, 0), 0);
+	eimsagw_step(&s, &ev, &a);
+	ev_init(&ev, RPL, MW, "a", "b", 101);
+	ev.status = 183;
+	ev.reliable = 1;
+	assert_int_equal(eimsagw_step(&s, &ev, &a), 1);
+	assert_int_equal(s.state, S_EAR);
+	ev_init(&ev, EIMSAGW_EV_TM_ANSWERED, EIMSAGW_SIDE_AUTO, "a", "b", 102);
+	assert_int_equal(eimsagw_step(&s, &ev, &a), 0);
+	assert_int_equal(s.state, S_CON);
+	assert_true(epc_span_eq(eimsagw_sess_str(&s, s.conf_tag), S("b")));
+	ev_init(&ev, EIMSAGW_EV_TM_ANSWERED, EIMSAGW_SIDE_AUTO, "a", "c", 103);
+	assert_int_equal(eimsagw_step(&s, &ev, &a), 0); /* first 2xx wins */
+	assert_true(epc_span_eq(eimsagw_sess_str(&s, s.conf_tag), S("b")));
+	ev_init(&ev, EIMSAGW_EV_TM_GONE, EIMSAGW_SIDE_AUTO, "a", "", 104);
+	assert_int_equal(eimsagw_step(&s, &ev, &a), 0);
+
 	ev_init(&ev, REQ, W2, "a", "", 100);
 	assert_int_equal(eimsagw_sess_init(&s, &ev, 0), 0);
 	ev_init(&ev, EIMSAGW_EV_DLG_ENDED, EIMSAGW_SIDE_AUTO, "a", "", 101);
