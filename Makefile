@@ -6,6 +6,7 @@
 # Other targets: deps, modules (default), lib, docs, deb, unit, fuzz, integration,
 # bench (every benchmark: figures and ratios, not timed tests), bench-sdp
 # (SDP rewrite), bench-token (wwsf_token vs a bare OpenSSL verify),
+# bench-agw (call setups/s, eimsagw_ctl vs Kamailio's rtpengine module),
 # clean (keeps the cached Kamailio source tree), distclean (removes build/).
 
 TOP       := $(abspath .)
@@ -24,7 +25,7 @@ FUZZ_SECONDS ?= 15
 export BUILD
 
 .PHONY: all modules lib deps run test unit fuzz integration docs deb clean \
-	clean-objects distclean print-modules bench bench-sdp bench-token \
+	clean-objects distclean print-modules bench bench-sdp bench-token bench-agw \
 	$(MODULES)
 
 all: modules
@@ -63,7 +64,7 @@ unit: lib
 fuzz:
 	@$(MAKE) -s --no-print-directory -C test/fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
 
-bench:
+bench: modules
 	@$(MAKE) -s --no-print-directory -C test/bench run
 
 integration: modules
@@ -74,6 +75,9 @@ bench-sdp:
 
 bench-token:
 	@$(MAKE) -s --no-print-directory -C test/bench run-token
+
+bench-agw: modules
+	@$(MAKE) -s --no-print-directory -C test/bench run-agw
 
 test: deps
 	@$(MAKE) --no-print-directory modules
