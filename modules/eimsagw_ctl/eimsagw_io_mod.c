@@ -137,19 +137,17 @@ int eimsagw_io_init(void)
 {
 	int i;
 
-	if(_nspecs == 0) {
-		LM_ERR("no AGW configured: set modparam(\"eimsagw_ctl\", \"agw\", "
-			   "\"udp:HOST:PORT\")\n");
-		return -1;
-	}
+	if(_nspecs == 0)
+		LM_WARN("no AGW configured (modparam agw): every SDP offer is "
+				"refused as 'no eIMS-AGW available'\n");
 	_set = shm_malloc(sizeof(*_set));
-	_addrs = shm_malloc(sizeof(*_addrs) * _nspecs);
+	_addrs = shm_malloc(sizeof(*_addrs) * (_nspecs ? _nspecs : 1));
 	_set_lock = lock_alloc();
 	if(!_set || !_addrs || !_set_lock) {
 		SHM_MEM_ERROR;
 		return -1;
 	}
-	memset(_addrs, 0, sizeof(*_addrs) * _nspecs);
+	memset(_addrs, 0, sizeof(*_addrs) * (_nspecs ? _nspecs : 1));
 	if(!lock_init(_set_lock)) {
 		LM_ERR("cannot init the AGW set lock\n");
 		lock_dealloc(_set_lock);
