@@ -95,6 +95,8 @@ int eimsagw_io_request(int agw, const eimsagw_ngreq_t *req,
 /** Choose an AGW for a call (see eimsagw_set_pick). */
 int eimsagw_io_pick(epc_span_t key, uint32_t exclude);
 int eimsagw_io_usable(int agw);
+/** 1 if the AGW answers (health only; it may be disabled for new calls). */
+int eimsagw_io_up(int agw);
 /** The AGW's spec text as configured ("udp:host:port..."). */
 str eimsagw_io_uri(int agw);
 /** Copy of the AGW set (for RPC). */

@@ -398,6 +398,18 @@ int eimsagw_io_usable(int agw)
 	return u;
 }
 
+int eimsagw_io_up(int agw)
+{
+	int u;
+
+	if(agw < 0 || agw >= _nagw)
+		return 0;
+	lock_get(_set_lock);
+	u = _set->agw[agw].up;
+	lock_release(_set_lock);
+	return u;
+}
+
 str eimsagw_io_uri(int agw)
 {
 	str none = str_init("none");
@@ -426,8 +438,11 @@ int eimsagw_io_enable(int agw, int on)
 	return 0;
 }
 
+#define EIMSAGW_SWEEP_EVERY 5 /* seconds between session sweeps */
+
 void eimsagw_io_timer(unsigned int ticks, void *param)
 {
+	static unsigned int sweep = 0;
 	eimsagw_ngreq_t req;
 	eimsagw_ngreply_t rp;
 	int64_t now = eimsagw_now();
@@ -445,5 +460,8 @@ void eimsagw_io_timer(unsigned int ticks, void *param)
 		if(due)
 			(void)eimsagw_io_request(i, &req, &rp, NULL);
 	}
-	eimsagw_table_sweep(now);
+	if(++sweep >= EIMSAGW_SWEEP_EVERY) {
+		sweep = 0;
+		eimsagw_table_sweep(now);
+	}
 }

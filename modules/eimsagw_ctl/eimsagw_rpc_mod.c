@@ -103,7 +103,8 @@ static int query(const eimsagw_sess_t *s, char *cbuf, size_t csz,
 {
 	eimsagw_ngreq_t r;
 
-	if(s->agw < 0)
+	/* no queries to a down AGW: each would wait for its timeout */
+	if(s->agw < 0 || !eimsagw_io_up(s->agw))
 		return -1;
 	memset(&r, 0, sizeof(r));
 	r.cmd = EIMSAGW_NG_QUERY;
@@ -148,7 +149,8 @@ static int add_totals(rpc_t *rpc, void *sh, const eimsagw_sess_t *s)
 
 	if(query(s, cbuf, sizeof(cbuf), &rp, &nodes) < 0
 			|| eimsagw_ng_query_totals(nodes, &t) < 0)
-		return rpc->struct_add(sh, "s", "agw_query", "failed");
+		return rpc->struct_add(sh, "s", "agw_query",
+				eimsagw_io_up(s->agw) ? "failed" : "failed (AGW down)");
 	return rpc->struct_add(sh, "sLLLLdd", "agw_query", "ok", "rtp_packets",
 			(long long)t.rtp_packets, "rtp_bytes", (long long)t.rtp_bytes,
 			"rtcp_packets", (long long)t.rtcp_packets, "rtcp_bytes",
@@ -203,14 +205,14 @@ static int add_streams(rpc_t *rpc, void *sh, const eimsagw_sess_t *s)
 	int rc = 0;
 
 	if(query(s, cbuf, sizeof(cbuf), &rp, &nodes) < 0)
-		return rpc->struct_add(sh, "s", "agw_query", "failed");
+		return 0; /* add_totals said why */
 	st = pkg_malloc(sizeof(*st) * EIMSAGW_RPC_STREAMS);
 	if(!st)
 		return -1;
 	n = eimsagw_ng_query_streams(nodes, st, EIMSAGW_RPC_STREAMS);
 	if(n > EIMSAGW_RPC_STREAMS)
 		n = EIMSAGW_RPC_STREAMS;
-	if(rpc->struct_add(sh, "s[", "agw_query", "ok", "streams", &lh) < 0)
+	if(rpc->struct_add(sh, "[", "streams", &lh) < 0)
 		rc = -1;
 	for(i = 0; rc == 0 && i < n; i++) {
 		str tag = sp2str(st[i].tag), ty = sp2str(st[i].media_type);

@@ -294,6 +294,14 @@ static int run_delete(const eimsagw_work_t *w, eimsagw_ngreq_t *r)
 	if(w->agw < 0)
 		return EIMSAGW_RC_OK; /* never anchored */
 	snprintf(eimsagw_last_agw, sizeof(eimsagw_last_agw), "%.*s", u.len, u.s);
+	/* a down AGW lost its calls: do not block a worker (or tm's timer, for
+	 * callback-driven deletes) on its timeouts */
+	if(!eimsagw_io_up(w->agw)) {
+		LM_INFO("call %.*s: AGW %.*s is down, nothing to delete there\n",
+				(int)w->a.call_id.len, w->a.call_id.s, u.len, u.s);
+		set_err("eIMS-AGW of this call is down", EPC_SPAN_NULL);
+		return EIMSAGW_RC_NO_AGW;
+	}
 	if(eimsagw_io_request(w->agw, r, &rp, NULL) != EIMSAGW_IO_OK) {
 		LM_WARN("call %.*s: delete not confirmed by AGW %.*s (%s); the AGW "
 				"times the call out itself\n",
