@@ -49,8 +49,8 @@ static counter_val_t cnt_active(counter_handle_t h, void *param);
  * Verified with rtpengine 10.5.3.5 and Chromium 156. */
 #define DEFAULT_OFFER_TO_IMS                                         \
 	"ICE=remove DTLS=off transport-protocol=RTP/AVP rtcp-mux-demux " \
-	"strip-extmap replace-origin replace-session-connection "        \
-	"replace-zero-address"
+	"no-rtcp-attribute strip-extmap replace-origin "                 \
+	"replace-session-connection replace-zero-address"
 #define DEFAULT_ANSWER_TO_W2                                       \
 	"ICE=force DTLS=passive transport-protocol=UDP/TLS/RTP/SAVPF " \
 	"rtcp-mux-require SDES-off generate-mid replace-origin "       \
@@ -58,9 +58,10 @@ static counter_val_t cnt_active(counter_handle_t h, void *param);
 #define DEFAULT_OFFER_TO_W2                                            \
 	"ICE=force transport-protocol=UDP/TLS/RTP/SAVPF rtcp-mux-require " \
 	"SDES-off generate-mid replace-origin replace-session-connection"
-#define DEFAULT_ANSWER_TO_IMS                                      \
-	"ICE=remove DTLS=off transport-protocol=RTP/AVP strip-extmap " \
-	"replace-origin replace-session-connection"
+#define DEFAULT_ANSWER_TO_IMS                         \
+	"ICE=remove DTLS=off transport-protocol=RTP/AVP " \
+	"no-rtcp-attribute strip-extmap replace-origin "  \
+	"replace-session-connection"
 
 static char *_profile_str[EIMSAGW_P_COUNT] = {DEFAULT_OFFER_TO_IMS,
 		DEFAULT_ANSWER_TO_W2, DEFAULT_OFFER_TO_W2, DEFAULT_ANSWER_TO_IMS};

@@ -32,6 +32,10 @@
 #include "core/locking.h"
 #include "core/atomic_ops.h"
 #include "core/data_lump.h"
+#include "core/lump_struct.h"
+#include "core/msg_translator.h"
+#include "core/route.h"
+#include "core/pt.h"
 #include "core/ip_addr.h"
 #include "core/mem/mem.h"
 #include "core/mem/shm_mem.h"
@@ -398,7 +402,68 @@ static int apply(const eimsagw_work_t *w, int used, int rc)
 	return gone;
 }
 
-/* Replace the SDP of msg by the AGW's. */
+/* The message whose SDP this process replaced last (a second call for the
+ * same message must not send the AGW its own SDP). */
+static unsigned int _rewritten_id = 0;
+static int _rewritten_pid = 0;
+
+/* The SDP as changed so far in this route (by an earlier SDP editor such
+ * as sdp_unbundle): the message built with its pending changes, the part
+ * after the headers. Only for a body that is all SDP, in routes where the
+ * message and its changes are this process's (pkg) own.
+ * @return 0 and *cur (pkg, caller frees), or -1 */
+static int pending_sdp(sip_msg_t *msg, str *cur)
+{
+	dest_info_t dst;
+	struct lump *hdr_lumps;
+	unsigned int len = 0;
+	char *buf, *p, *end;
+
+	if(!(get_route_type() & (REQUEST_ROUTE | ONREPLY_ROUTE))
+			|| parse_content_type_hdr(msg)
+					   != ((TYPE_APPLICATION << 16) | SUBTYPE_SDP))
+		return -1;
+	init_dest_info(&dst);
+	dst.proto = PROTO_UDP;
+	/* building the message adds a Content-Length lump to the header lumps
+	 * (add_rm): build without them (only the body is wanted) and throw
+	 * what the build added away */
+	hdr_lumps = msg->add_rm;
+	msg->add_rm = NULL;
+	if(msg->first_line.type == SIP_REPLY)
+		buf = generate_res_buf_from_sip_res(msg, &len, BUILD_NO_VIA1_UPDATE);
+	else
+		buf = build_req_buf_from_sip_req(msg, &len, &dst,
+				BUILD_NO_PATH | BUILD_NO_LOCAL_VIA | BUILD_NO_VIA1_UPDATE);
+	if(msg->add_rm)
+		free_lump_list(msg->add_rm);
+	msg->add_rm = hdr_lumps;
+	if(!buf)
+		return -1;
+	end = buf + len;
+	for(p = buf; p + 3 < end; p++) {
+		if(p[0] == '\r' && p[1] == '\n' && p[2] == '\r' && p[3] == '\n')
+			break;
+	}
+	if(p + 3 >= end) {
+		pkg_free(buf);
+		return -1;
+	}
+	p += 4;
+	cur->len = (int)(end - p);
+	cur->s = pkg_malloc(cur->len ? cur->len : 1);
+	if(!cur->s) {
+		pkg_free(buf);
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	memcpy(cur->s, p, cur->len);
+	pkg_free(buf);
+	return 0;
+}
+
+/* Replace the SDP of msg by the AGW's (and drop the earlier, pending
+ * changes of the body: the AGW's SDP was made from them). */
 static int rewrite(sip_msg_t *msg, str *sdp, epc_span_t with)
 {
 	struct lump *anchor;
@@ -410,12 +475,18 @@ static int rewrite(sip_msg_t *msg, str *sdp, epc_span_t with)
 		return -1;
 	}
 	memcpy(buf, with.s, with.len);
+	if(msg->body_lumps) {
+		free_lump_list(msg->body_lumps);
+		msg->body_lumps = NULL;
+	}
 	anchor = del_lump(msg, (int)(sdp->s - msg->buf), sdp->len, 0);
 	if(!anchor || !insert_new_lump_after(anchor, buf, (int)with.len, 0)) {
 		LM_ERR("cannot replace the SDP body\n");
 		pkg_free(buf);
 		return -1;
 	}
+	_rewritten_id = msg->id;
+	_rewritten_pid = my_pid();
 	return 0;
 }
 
@@ -531,47 +602,25 @@ static int step_message(const eimsagw_event_t *ev, eimsagw_work_t *w)
 	return rc;
 }
 
-int eimsagw_table_message(
-		sip_msg_t *msg, const eimsagw_profile_t *extra, int delete_only)
+/* Step the session of ev and do its ng command; sdp is the body part to
+ * replace, in its form for the AGW. @return EIMSAGW_RC_* */
+static int anchor_message(sip_msg_t *msg, const eimsagw_event_t *ev,
+		const eimsagw_profile_t *extra, str *sdp, str *in)
 {
-	eimsagw_event_t ev;
 	eimsagw_work_t w;
 	eimsagw_ngreq_t r;
 	eimsagw_ngreply_t rp;
 	char addr[IP_ADDR_MAX_STR_SIZE + 1];
-	str sdp;
 	str u;
 	int rc, used = -1;
 
-	eimsagw_last_err[0] = '\0';
-	eimsagw_last_agw[0] = '\0';
-	if(msg_event(msg, extra ? extra->rx_side : EIMSAGW_SIDE_AUTO, &ev, &sdp)
-			< 0) {
-		set_err("malformed SIP message", EPC_SPAN_NULL);
-		return EIMSAGW_RC_ERROR;
-	}
-	if(delete_only) {
-		eimsagw_table_event(EIMSAGW_EV_DELETE, &msg->callid->body,
-				&get_from(msg)->tag_value, NULL, EIMSAGW_SIDE_AUTO, 0);
-		if(get_to(msg)->tag_value.len)
-			eimsagw_table_event(EIMSAGW_EV_DELETE, &msg->callid->body,
-					&get_to(msg)->tag_value, NULL, EIMSAGW_SIDE_AUTO, 0);
-		return EIMSAGW_RC_OK;
-	}
-	if(ev.has_sdp && msg->body_lumps) {
-		LM_ERR("call %.*s: the SDP was already changed in this route; call "
-			   "eimsagw_manage() before other SDP edits\n",
-				(int)ev.call_id.len, ev.call_id.s);
-		set_err("SDP already modified", EPC_SPAN_NULL);
-		return EIMSAGW_RC_ERROR;
-	}
-	rc = step_message(&ev, &w);
+	rc = step_message(ev, &w);
 	if(rc <= 0) {
 		if(rc == EIMSAGW_RC_LIMIT)
 			set_err("too many media sessions", EPC_SPAN_NULL);
 		return rc == 0 ? EIMSAGW_RC_NOTHING : rc;
 	}
-	req_from(&r, &w, str_span(sdp), extra, msg, addr, sizeof(addr));
+	req_from(&r, &w, str_span(*in), extra, msg, addr, sizeof(addr));
 	if(w.a.op == EIMSAGW_A_DELETE)
 		return run_delete(&w, &r);
 	rc = run_sdp(&w, &r, &rp, &used);
@@ -591,18 +640,57 @@ int eimsagw_table_message(
 		return EIMSAGW_RC_NOTHING;
 	}
 	if(rc != EIMSAGW_RC_OK) {
-		LM_ERR("call %.*s: ng %s (%s) failed: %s\n", (int)ev.call_id.len,
-				ev.call_id.s, eimsagw_ng_cmd_name(r.cmd), w.a.why,
+		LM_ERR("call %.*s: ng %s (%s) failed: %s\n", (int)ev->call_id.len,
+				ev->call_id.s, eimsagw_ng_cmd_name(r.cmd), w.a.why,
 				eimsagw_last_err);
 		return rc;
 	}
-	if(w.a.rewrite && rewrite(msg, &sdp, rp.sdp) < 0) {
+	if(w.a.rewrite && rewrite(msg, sdp, rp.sdp) < 0) {
 		set_err("cannot rewrite the SDP", EPC_SPAN_NULL);
 		return EIMSAGW_RC_ERROR;
 	}
-	LM_DBG("call %.*s: %s via %s at AGW %d\n", (int)ev.call_id.len,
-			ev.call_id.s, w.a.why, eimsagw_prof_name(w.a.profile), used);
+	LM_DBG("call %.*s: %s via %s at AGW %d\n", (int)ev->call_id.len,
+			ev->call_id.s, w.a.why, eimsagw_prof_name(w.a.profile), used);
 	return EIMSAGW_RC_OK;
+}
+
+int eimsagw_table_message(
+		sip_msg_t *msg, const eimsagw_profile_t *extra, int delete_only)
+{
+	eimsagw_event_t ev;
+	str sdp, cur = STR_NULL;
+	int rc;
+
+	eimsagw_last_err[0] = '\0';
+	eimsagw_last_agw[0] = '\0';
+	if(msg_event(msg, extra ? extra->rx_side : EIMSAGW_SIDE_AUTO, &ev, &sdp)
+			< 0) {
+		set_err("malformed SIP message", EPC_SPAN_NULL);
+		return EIMSAGW_RC_ERROR;
+	}
+	if(delete_only) {
+		eimsagw_table_event(EIMSAGW_EV_DELETE, &msg->callid->body,
+				&get_from(msg)->tag_value, NULL, EIMSAGW_SIDE_AUTO, 0);
+		if(get_to(msg)->tag_value.len)
+			eimsagw_table_event(EIMSAGW_EV_DELETE, &msg->callid->body,
+					&get_to(msg)->tag_value, NULL, EIMSAGW_SIDE_AUTO, 0);
+		return EIMSAGW_RC_OK;
+	}
+	if(ev.has_sdp && msg->body_lumps) {
+		if((msg->id == _rewritten_id && my_pid() == _rewritten_pid)
+				|| pending_sdp(msg, &cur) < 0) {
+			LM_ERR("call %.*s: the SDP was already changed in this route "
+				   "and cannot be taken as it is now (multipart body, or "
+				   "eimsagw_manage() twice on one message)\n",
+					(int)ev.call_id.len, ev.call_id.s);
+			set_err("SDP already modified", EPC_SPAN_NULL);
+			return EIMSAGW_RC_ERROR;
+		}
+	}
+	rc = anchor_message(msg, &ev, extra, &sdp, cur.s ? &cur : &sdp);
+	if(cur.s)
+		pkg_free(cur.s);
+	return rc;
 }
 
 /* --- non-SIP events (tm, dialog, RPC, timer) --- */

@@ -11,10 +11,8 @@ import os
 import re
 import time
 
-from epc import ng, sip, ua
+from epc import ng, sip, testkit, ua
 from epc.rtp import RtpPeer, ims_sdp, sdp_media
-from epc.udpsip import UdpUA
-from epc.wssip import WicUA, WsClient
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SDP = os.path.join(HERE, '..', 'sdp')
@@ -37,43 +35,23 @@ OFFERS = ['chromium/offer-balanced-a.sdp', 'chromium/offer-max-bundle-av.sdp',
           'firefox/offer-max-bundle-av.sdp']
 
 
-# -- parties --
+# -- parties (scripts/epc/testkit.py) --
 
 def wic(stack, user='alice'):
-    ws = WsClient('127.0.0.1', stack.ports['epc_wss'], cafile=stack.cafile,
-                  origin='https://127.0.0.1')
-    ws.connect()
-    u = WicUA(ws, 'sip:%s@ims.test' % user, impi='%s@ims.test' % user,
-              password=user + '-pw')
-    _, r = u.register_digest(expires=300)
-    assert r is not None and r.status == 200, r
-    return u
+    return testkit.registered_wic(stack, user)
 
 
 def ims_ue(stack, user='bob'):
-    u = UdpUA('sip:%s@ims.test' % user, ('127.0.0.1', stack.ports['core']),
-              impi='%s@ims.test' % user, password=user + '-pw')
-    _, r = u.register_digest(expires=300)
-    assert r is not None and r.status == 200, r
-    return u
+    return testkit.ims_ue(stack, user)
 
 
-def bye_bye(alice=None, bob=None, rtp=None):
-    """De-register and close: stale contacts at the IMS core would make
-    later calls fork to dead flows."""
-    for u in (alice, bob):
-        if u is None:
-            continue
-        try:
-            u.register_digest(expires=0)
-        except Exception:
-            pass
-        if hasattr(u, 'ws'):
-            u.ws.close()
-        else:
-            u.close()
-    if rtp is not None:
-        rtp.close()
+def bye_bye(*parties):
+    """De-register and close WICs/UEs (stale contacts at the IMS core would
+    make later calls fork to dead flows) and RTP peers."""
+    testkit.close_all(*[p for p in parties if not isinstance(p, RtpPeer)])
+    for p in parties:
+        if isinstance(p, RtpPeer):
+            p.close()
 
 
 def got(u, method, cid, timeout=5.0):
@@ -148,13 +126,15 @@ def counter(stack, name):
 # -- SDP checks --
 
 def assert_ims_sdp(sdp):
-    """What crosses Mw: plain RTP/AVP, separate RTCP, nothing of ICE, DTLS,
-    mux or BUNDLE (other browser-only attributes are sdp_unbundle's)."""
+    """What crosses Mw (the AGW with sdp_unbundle before it, as the
+    reference configuration chains them): plain RTP/AVP, separate RTCP,
+    nothing of ICE, DTLS, mux, BUNDLE or other browser-only attributes."""
     addr, port, proto, lines = sdp_media(sdp)
     assert proto == 'RTP/AVP', sdp
     assert addr == '127.0.0.1' and port > 0, sdp
     for bad in ('a=ice-', 'a=candidate', 'a=fingerprint', 'a=setup',
-                'a=rtcp-mux', 'a=extmap:', 'a=group:BUNDLE', 'UDP/TLS'):
+                'a=rtcp-mux', 'a=extmap', 'a=group:BUNDLE', 'UDP/TLS',
+                'a=mid:', 'a=msid', 'a=ssrc', 'a=rtcp-rsize'):
         assert bad not in sdp, '%s in IMS SDP:\n%s' % (bad, sdp)
     for ln in lines:
         if ln.startswith('c='):
@@ -262,9 +242,9 @@ def test_originating_call_media_and_bye_from_wic(stack):
         # RPC: the session with the AGW's packet counters
         out = stack.kamcmd('ep-cscf', 'eimsagw.sessions')
         assert cid in out and 'confirmed' in out, out
-        m = re.search(r'rtp_packets: (\d+)', out)
-        assert m and int(m.group(1)) >= 20, out
         detail = stack.kamcmd('ep-cscf', 'eimsagw.session', cid)
+        m = re.search(r'rtp_packets: (\d+)', detail)
+        assert m and int(m.group(1)) >= 20, detail
         assert 'local_port: %d' % agw_port in detail, detail
         assert 'caller_side: w2' in detail
 
@@ -276,9 +256,10 @@ def test_originating_call_media_and_bye_from_wic(stack):
 
 
 def test_browser_offers_reach_ims_clean(stack):
-    """Offers of Chromium and Firefox with each bundle policy (corpus):
-    one RTP/AVP m= line per browser m= line, each with its own port, no
-    0.0.0.0 (Firefox's and max-bundle's c=0.0.0.0 lines are replaced)."""
+    """Offers of Chromium and Firefox with each bundle policy (corpus),
+    through sdp_unbundle and the AGW: one RTP/AVP m= line per stream that
+    can work toward IMS, each with its own port, no 0.0.0.0, nothing of
+    WebRTC left."""
     alice, bob = wic(stack), ims_ue(stack)
     try:
         for name in OFFERS:
@@ -289,6 +270,10 @@ def test_browser_offers_reach_ims_clean(stack):
             assert_ims_sdp(inv.body)
             ms = re.findall(r'^m=(\w+) (\d+) (\S+)', inv.body, re.M)
             want = re.findall(r'^m=(\w+) ', offer, re.M)
+            # sdp_unbundle takes out what cannot work toward IMS
+            # (bundle-only streams): max-bundle offers keep the first line
+            if 'max-bundle' in name:
+                want = want[:1]
             assert [m[0] for m in ms] == want, (name, inv.body)
             assert all(m[2] == 'RTP/AVP' for m in ms), (name, inv.body)
             assert len({m[1] for m in ms}) == len(ms), (name, inv.body)
@@ -298,6 +283,43 @@ def test_browser_offers_reach_ims_clean(stack):
             assert wait_gone(stack, cid), name
     finally:
         bye_bye(alice, bob)
+
+
+def test_browser_offer_shape_restored_with_agw(stack):
+    """sdp_unbundle and the AGW together: a Chromium audio + video + data
+    channel offer reaches IMS as two RTP/AVP streams at the AGW; the IMS
+    answer reaches the browser with all three m-lines of its offer (the
+    data channel with port 0), its mids, rtcp-mux, and ICE/DTLS of the AGW
+    on the two media lines."""
+    alice, bob, rtp = wic(stack), ims_ue(stack), RtpPeer()
+    try:
+        offer = _sdp('chromium/offer-balanced-avd.sdp')
+        req = invite_from_wic(alice, offer=offer)
+        cid = req.get('Call-ID')
+        inv = got(bob, 'INVITE', cid)
+        assert_ims_sdp(inv.body)
+        assert re.findall(r'^m=(\w+)', inv.body, re.M) == ['audio', 'video']
+        answer = ims_sdp(rtp.port) + ('m=video %d RTP/AVP 96\r\n'
+                                      'a=rtpmap:96 VP8/90000\r\n'
+                                      % (rtp.port + 2))
+        btag = sip.rand_hex(6)
+        respond(bob, inv, 200, btag, answer)
+        ok = final(alice, req)
+        assert ok.status == 200, ok
+        ms = re.findall(r'^m=(\w+) (\d+) (\S+)', ok.body, re.M)
+        assert [m[0] for m in ms] == ['audio', 'video', 'application'], ok.body
+        assert ms[2][1] == '0' and ms[0][1] != '0' and ms[1][1] != '0', ok.body
+        assert mids(ok.body) == mids(offer), ok.body
+        for sec in re.split(r'\r\nm=', ok.body)[1:3]:
+            assert 'a=rtcp-mux' in sec and 'a=ice-ufrag:' in sec, sec
+            assert 'a=setup:passive' in sec, sec
+        dlg = ua.Dialog.from_uac(req, ok)
+        ack_2xx(alice, dlg, req)
+        got(bob, 'ACK', cid)
+        bye_from_wic(alice, bob, dlg, cid)
+        assert wait_gone(stack, cid)
+    finally:
+        bye_bye(alice, bob, rtp)
 
 
 def test_terminating_call_and_bye_from_wic(stack):
@@ -466,13 +488,19 @@ def test_no_agw_gives_503_with_warning(stack):
     assert 'state: up' in stack.kamcmd('ep-cscf', 'eimsagw.agw_list')
 
 
-def test_unparsable_sdp_gives_488_with_reason(stack):
+def test_sdp_refused_by_agw_gives_488_with_reason(stack):
+    """An SDP sdp_unbundle lets through but the AGW cannot take (a
+    connection address that is no IPv4 address): 488 with the AGW's reason
+    in a Warning, nothing anchored."""
     alice = wic(stack)
     try:
-        req = invite_from_wic(alice, offer='v=0\r\nthis is no SDP\r\n')
+        offer = CHROME_OFFER.replace('c=IN IP4 127.0.0.1',
+                                     'c=IN IP4 999.888.777.666')
+        req = invite_from_wic(alice, offer=offer)
         r = final(alice, req)
         assert r.status == 488, r
-        assert 'eIMS-AGW rejected the SDP' in r.get('Warning', ''), r
+        assert 'eIMS-AGW rejected the SDP: Failed to parse SDP' in \
+            r.get('Warning', ''), r
         alice.send(ua.ack_non2xx(req, r))
         assert req.get('Call-ID') not in agw_calls(stack)
     finally:

@@ -33,6 +33,10 @@ SDP_UE_AV = '\r\n'.join([
     'm=video 40002 RTP/AVP 96', 'a=rtpmap:96 VP8/90000', 'a=sendrecv', '']) + '\r\n'
 
 
+# sdp_unbundle alone: the reference configuration without the eIMS-AGW
+STACK = {'epc_defines': {'EPC_NO_AGW': 1}}
+
+
 def corpus(rel):
     with open(os.path.join(CORPUS, rel), 'rb') as f:
         return f.read().decode()
