@@ -78,8 +78,8 @@ def ping(port, host='127.0.0.1', timeout=1.0):
 
 
 def calls(port, host='127.0.0.1'):
-    """Call-IDs rtpengine holds (ng 'list')."""
-    r = command(port, {'command': 'list'}, host)
+    """Call-IDs rtpengine holds (ng 'list'; its default limit is 32)."""
+    r = command(port, {'command': 'list', 'limit': 1000000}, host)
     if r.get('result') != 'ok':
         raise ValueError('ng list failed: %r' % r)
     return list(r.get('calls', []))

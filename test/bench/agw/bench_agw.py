@@ -117,7 +117,8 @@ def run_variant(group, rundir, define, ngport, calls, conc, tag):
         want = 0 if define == 'MEDIA_NONE' else calls
         ng_ok = all(b - a == want for a, b in zip(before, after))
         return {'cps': calls / elapsed, 'elapsed': elapsed, 'ok': ok,
-                'left': len(left), 'rc': r.returncode, 'ng_ok': ng_ok,
+                'left': len(left), 'left_ids': sorted(left)[:3],
+                'rc': r.returncode, 'ng_ok': ng_ok,
                 'ng': [b - a for a, b in zip(before, after)],
                 'shm': shm1 - shm0}
     finally:
@@ -131,7 +132,9 @@ def main():
     ap.add_argument('--calls', type=int, default=1000)
     ap.add_argument('--rounds', type=int, default=5)
     ap.add_argument('--conc', type=int, default=50)
+    ap.add_argument('--only', help='run only this variant (e.g. eimsagw_ctl)')
     a = ap.parse_args()
+    variants = [v for v in VARIANTS if not a.only or v[0] == a.only]
     build = os.environ.get('BUILD', os.path.join(TOP, 'build'))
     rundir = os.path.join(build, 'bench-agw')
     shutil.rmtree(rundir, ignore_errors=True)
@@ -153,13 +156,13 @@ def main():
               'kamailio children=2, rtpengine 10.5 userspace, %d CPUs'
               % (a.calls, a.conc, a.rounds, os.cpu_count()))
         for rnd in range(a.rounds):
-            for name, define in VARIANTS:
+            for name, define in variants:
                 res = run_variant(group, rundir, define, ngport, a.calls,
                                   a.conc, '%s-%d' % (define.lower(), rnd))
                 flag = '' if res['ok'] and not res['left'] and res['ng_ok'] \
-                    else '  (INVALID: sipp rc %d, %d calls left at the AGW, '\
+                    else '  (INVALID: sipp rc %d, %d calls left at the AGW %s, '\
                     'ng offer/answer/delete %s)' % (res['rc'], res['left'],
-                                                    res['ng'])
+                                                    res['left_ids'], res['ng'])
                 print('  round %d  %-17s %7.1f calls/s  (%.2f s, shm %+d KB)%s'
                       % (rnd + 1, name, res['cps'], res['elapsed'],
                          res['shm'] // 1024, flag))
@@ -169,13 +172,14 @@ def main():
         group.stop_all()
     print('median calls/s:')
     med = {}
-    for name, _ in VARIANTS:
+    for name, _ in variants:
         v = results[name]
         med[name] = statistics.median(v) if v else float('nan')
         print('  %-17s %7.1f  (%d valid rounds)' % (name, med[name], len(v)))
-    ratio = med['eimsagw_ctl'] / med['rtpengine.so']
-    print('bench-agw: eimsagw_ctl / rtpengine.so = %.2f '
-          '(call setups per second, same flags, same run)' % ratio)
+    if 'eimsagw_ctl' in med and 'rtpengine.so' in med:
+        print('bench-agw: eimsagw_ctl / rtpengine.so = %.2f '
+              '(call setups per second, same flags, same run)'
+              % (med['eimsagw_ctl'] / med['rtpengine.so']))
     return 0
 
 
