@@ -163,8 +163,11 @@ class UAMixin:
         return c
 
     def answer(self, sdp='', timeout=8.0, ringing=True, status=200,
-               reason='OK', headers=(), wait_ack=True):
-        """Wait for an INVITE, answer 180 then `status` (with sdp on 2xx);
+               reason='OK', headers=(), wait_ack=True, ring_time=0.05):
+        """Wait for an INVITE, answer 180, ring for ring_time seconds (as a
+        phone does: a 180 and a 200 sent back to back over UDP may be
+        handled by two proxy workers in either order, and a 180 after the
+        final reply is rightly dropped) then `status` (with sdp on 2xx);
         returns a Call (its ack is the ACK received for a 2xx)."""
         inv = self.next_request('INVITE', timeout)
         tag = sip.rand_hex(6)
@@ -172,6 +175,7 @@ class UAMixin:
         if ringing:
             c.provisional.append(self.reply(inv, 180, 'Ringing', tag,
                                             [('Contact', self.contact)]))
+            time.sleep(ring_time)
         h = [('Contact', self.contact)] + list(headers)
         if sdp and status < 300:
             h.append(('Content-Type', 'application/sdp'))
