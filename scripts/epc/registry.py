@@ -121,3 +121,39 @@ def default(stack):
              description='WWSF demo (kamailio-cfg/wwsf-demo)',
              identities=[('impu-domain', 'ims.test'), ('impi-domain', 'ims.test')]),
     ]
+
+
+# The WWSF demo's web-authentication WWSF (U.2.1.3): its token issuer is
+# its own origin, the audience names this eP-CSCF.
+DEMO_AUDIENCE = 'sip:ep-cscf.ims.test'
+DEMO_KID = 'wwsf-demo-es256'
+
+
+def demo(stack):
+    """The registry of 'make run' and the browser end-to-end tests: two
+    WWSFs served by the WWSF demo server (kamailio-cfg/wwsf-demo), one per
+    Annex U registration flow.
+
+    demo      https://127.0.0.1:<wwsf>      web authentication (U.2.1.3):
+              its users sign in on the page and get an ES256 token
+              (issuer: its origin, key: stack.wwsf_signing_key())
+    demo-ims  https://127.0.0.1:<wwsf_ims>  IMS authentication (U.2.1.2):
+              no token section, only the Origin is checked; the WIC
+              registers with the subscriber's IMS Digest credentials
+    """
+    key = stack.wwsf_signing_key()
+    web = 'https://127.0.0.1:%d' % stack.ports['wwsf']
+    ims = 'https://127.0.0.1:%d' % stack.ports['wwsf_ims']
+    ident = [('impu-domain', 'ims.test'), ('impu-tel-prefix', '+1555'),
+             ('impi-domain', 'ims.test')]
+    return [
+        Wwsf('demo', [web],
+             description='WWSF demo, web login (kamailio-cfg/wwsf-demo)',
+             token=Token(web, [DEMO_AUDIENCE], ['ES256'],
+                         [Key(key.kid, 'ES256', pem=key.pub_pem)],
+                         max_lifetime=3600, authz_server=web + '/login'),
+             identities=ident),
+        Wwsf('demo-ims', [ims],
+             description='WWSF demo, IMS credentials (kamailio-cfg/wwsf-demo)',
+             identities=ident),
+    ]

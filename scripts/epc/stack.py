@@ -1,6 +1,8 @@
 """The eP-CSCF stack on 127.0.0.1: the test IMS core (kamailio), rtpengine
 as the eIMS-AGW, the eP-CSCF (kamailio with our modules) and optionally the
 WWSF demo web server. Used by the integration tests and 'make run'."""
+import base64
+import hashlib
 import os
 import random
 import signal
@@ -37,13 +39,22 @@ def _pick(fixed, used):
 class Stack:
     def __init__(self, rundir, ports=None, debug=2, wwsf=False,
                  epc_defines=None, core_defines=None, tcp_children=None,
-                 sipdump=False, wwsf_registry=None, agws=1):
+                 sipdump=False, wwsf_registry=None, wwsf_tokens=False,
+                 agws=1):
         """wwsf_registry: the WWSF trust registry the eP-CSCF starts with, a
         list of epc.registry.Wwsf or a function(stack) returning one
         (default: epc.registry.default - the demo page's origin).
+        wwsf_tokens: the setup of 'make run' - the WWSF demo server signs
+        in its web users and issues ES256 tokens with
+        wwsf_signing_key(), and the registry defaults to
+        epc.registry.demo (a web-authentication WWSF and an
+        IMS-authentication one, see there).
         agws: eIMS-AGWs (rtpengine processes), 1 or 2."""
         self.rundir = os.path.abspath(rundir)
-        self.wwsf_registry = wwsf_registry or registry.default
+        self.wwsf_tokens = wwsf_tokens
+        self.wwsf_registry = wwsf_registry or (
+            registry.demo if wwsf_tokens else registry.default)
+        self._wwsf_key = None
         self.debug = debug
         self.wwsf = wwsf
         self.epc_defines = dict(epc_defines or {})
@@ -58,7 +69,8 @@ class Stack:
         want = dict(ports or {})
         used = set()
         self.ports = {k: _pick(want.get(k), used) for k in
-                      ('core', 'epc_wss', 'epc_mw', 'ng', 'wwsf')}
+                      ('core', 'epc_wss', 'epc_mw', 'ng', 'wwsf',
+                       'wwsf_ims')}
         if agws > 1:
             self.ports['ng2'] = _pick(want.get('ng2'), used)
         base = random.randrange(20000, 58000, 2)
@@ -91,6 +103,35 @@ class Stack:
     def wwsf_origin(self):
         """The Origin of the WWSF demo page (in the default registry)."""
         return 'https://127.0.0.1:%d' % self.ports['wwsf']
+
+    @property
+    def wwsf_ims_origin(self):
+        """The WWSF demo's second origin (its IMS-authentication page)."""
+        return 'https://127.0.0.1:%d' % self.ports['wwsf_ims']
+
+    def wwsf_signing_key(self):
+        """The WWSF demo's ES256 token signing key (epc.wwsf_issuer.Key),
+        made once per stack in <rundir>/wwsf-demo/."""
+        if self._wwsf_key is None:
+            from . import wwsf_issuer
+            d = os.path.join(self.rundir, 'wwsf-demo')
+            os.makedirs(d, exist_ok=True)
+            self._wwsf_key = wwsf_issuer.Key.generate(
+                'ES256', os.path.join(d, registry.DEMO_KID + '.key'),
+                kid=registry.DEMO_KID)
+        return self._wwsf_key
+
+    def spki_hash(self):
+        """base64 SHA-256 of the server certificate's public key: what
+        Chromium's --ignore-certificate-errors-spki-list takes to trust the
+        throw-away test CA's certificate and nothing else."""
+        def run(argv, data=None):
+            return subprocess.run(argv, input=data, capture_output=True,
+                                  check=True).stdout
+        pub = run(['openssl', 'x509', '-in', os.path.join(self.certs, 'server.crt'),
+                   '-pubkey', '-noout'])
+        der = run(['openssl', 'pkey', '-pubin', '-outform', 'der'], pub)
+        return base64.b64encode(hashlib.sha256(der).digest()).decode()
 
     def write_registry(self, wwsfs):
         registry.write(self.registry_path, wwsfs)
@@ -235,10 +276,18 @@ class Stack:
                 '--cert', os.path.join(self.certs, 'server.crt'),
                 '--key', os.path.join(self.certs, 'server.key'),
                 '--wss', 'wss://127.0.0.1:%d' % self.ports['epc_wss'],
-                '--domain', 'ims.test']
+                '--domain', 'ims.test',
+                '--ims-port', str(self.ports['wwsf_ims']),
+                '--vendor', os.path.join(os.environ.get(
+                    'BUILD', os.path.join(TOP, 'build')), 'wwsf-demo', 'vendor')]
+        if self.wwsf_tokens:
+            key = self.wwsf_signing_key()
+            argv += ['--token-key', key.path, '--token-kid', key.kid,
+                     '--issuer', self.wwsf_origin,
+                     '--audience', registry.DEMO_AUDIENCE]
         p = self.group.start('wwsf', argv)
         self.procs['wwsf'] = p
-        if not wait_tcp(self.ports['wwsf']):
+        if not (wait_tcp(self.ports['wwsf']) and wait_tcp(self.ports['wwsf_ims'])):
             raise StackError('WWSF demo server did not start:\n' + p.log()[-2000:])
         return p
 

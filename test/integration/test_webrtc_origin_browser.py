@@ -98,7 +98,7 @@ def test_demo_page_origin_in_chromium(stack):
         return
     b = Browser(stack)
     try:
-        page = 'https://127.0.0.1:%d/' % stack.ports['wwsf']
+        page = 'https://127.0.0.1:%d/probe.html' % stack.ports['wwsf']
         assert b.probe(page) == 'eP-CSCF answered: SIP/2.0 200 OK'
         demo = stack.rpc('ep-cscf', 'webrtc_origin.list', 'demo')['wwsf'][0]
         assert demo['accepted'] == 1, demo
@@ -107,7 +107,7 @@ def test_demo_page_origin_in_chromium(stack):
         # a page from an origin the registry does not list
         stack.write_registry([Wwsf('demo', [stack.wwsf_origin])])
         assert 'generation' in stack.kamcmd('ep-cscf', 'webrtc_origin.reload')
-        other = 'https://localhost:%d/' % stack.ports['wwsf']
+        other = 'https://localhost:%d/probe.html' % stack.ports['wwsf']
         state = b.probe(other)
         assert 'refused' in state, state
         assert 'refused: Origin not allowed (Origin: https://localhost:%d)' % \
