@@ -4,6 +4,7 @@
 #   make test     install what is missing, build, run every test suite
 #
 # Other targets: deps, modules (default), lib, docs, deb, unit, fuzz, integration,
+# wic (the WWSF demo's JsSIP bundle, build/wwsf-demo/vendor/),
 # bench (every benchmark: figures and ratios, not timed tests), bench-sdp
 # (SDP rewrite), bench-token (wwsf_token vs a bare OpenSSL verify),
 # bench-agw (call setups/s, eimsagw_ctl vs Kamailio's rtpengine module),
@@ -24,7 +25,7 @@ FUZZ_SECONDS ?= 15
 
 export BUILD
 
-.PHONY: all modules lib deps run test unit fuzz integration docs deb clean \
+.PHONY: all modules lib deps run test unit fuzz integration docs deb clean wic \
 	clean-objects distclean print-modules bench bench-sdp bench-token bench-agw \
 	$(MODULES)
 
@@ -83,8 +84,14 @@ test: deps
 	@$(MAKE) --no-print-directory modules
 	@scripts/run-tests.sh
 
+# The browser side of the WWSF demo's WebRTC IMS Client: JsSIP from npm,
+# bundled with esbuild (node_modules stays in build/).
+wic:
+	@scripts/build-wic.sh $(BUILD)
+
 run: deps
 	@$(MAKE) --no-print-directory modules
+	@scripts/build-wic.sh $(BUILD)
 	@python3 scripts/demo.py
 
 # The Debian package (build/deb/*.deb), checked with lintian.
@@ -102,7 +109,7 @@ clean: clean-objects
 	@$(MAKE) -s -C test/fuzz clean >/dev/null 2>&1 || true
 	@$(MAKE) -s -C test/bench clean >/dev/null 2>&1 || true
 	rm -rf $(BUILD)/lib $(BUILD)/unit $(BUILD)/fuzz $(BUILD)/test-logs \
-		$(BUILD)/results $(BUILD)/demo $(BUILD)/certs
+		$(BUILD)/results $(BUILD)/demo $(BUILD)/certs $(BUILD)/wwsf-demo/vendor
 
 distclean: clean
 	rm -rf $(BUILD)

@@ -43,6 +43,11 @@ scripts_ok() {
 	for f in $(git ls-files '*.py' 2>/dev/null); do
 		python3 -m py_compile "$f" >/dev/null 2>&1 || echo "python: $f"
 	done
+	if command -v node >/dev/null 2>&1; then
+		for f in $(git ls-files '*.js' 2>/dev/null); do
+			node --check "$f" >/dev/null 2>&1 || echo "javascript: $f"
+		done
+	fi
 }
 
 docs_current() { scripts/gendoc.sh --check; }
@@ -55,7 +60,7 @@ version_consistent() {
 check "clang-format (.clang-format of Kamailio 5.6)" fmt
 check "no banned libc functions" banned
 check "pure cores free of Kamailio APIs" pure
-check "shell and python scripts parse" scripts_ok
+check "shell, python and javascript files parse" scripts_ok
 check "module READMEs generated from their docbook" docs_current
 check "VERSION matches packaging/debian/changelog" version_consistent
 echo "checksrc: $pass passed, $fail failed"

@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
 """'make run': start the demo stack on 127.0.0.1 (test IMS core, rtpengine as
-the eIMS-AGW, the eP-CSCF with our modules, the WWSF demo web server), print
-what runs where, and stop everything on Ctrl-C (or when a process dies).
+the eIMS-AGW, the eP-CSCF with our modules, the WWSF demo web server with
+the WebRTC IMS Client), print what runs where, and stop everything on Ctrl-C
+(or when a process dies).
 
-Preferred ports (a busy one is replaced by a free one):
-WWSF 8443, eP-CSCF WSS 7443, eP-CSCF Mw 5070, IMS core 5060, rtpengine ng 2223.
+The WWSF demo is two WWSFs of the registry (scripts/epc/registry.py demo):
+https://127.0.0.1:8443/ signs web users in and issues ES256 tokens (web
+authentication, U.2.1.3); https://127.0.0.1:8444/ lets the WIC register with
+IMS Digest credentials (U.2.1.2).
+
+Preferred ports (a busy one is replaced by a free one): WWSF 8443 and 8444,
+eP-CSCF WSS 7443, eP-CSCF Mw 5070, IMS core 5060, rtpengine ng 2223.
 """
 import os
 import signal
-import subprocess
 import sys
 import time
 
@@ -18,22 +23,34 @@ sys.path.insert(0, os.path.join(TOP, 'scripts'))
 from epc.stack import Stack, StackError  # noqa: E402
 
 
-def spki_hash(cert):
-    pub = subprocess.run(['openssl', 'x509', '-in', cert, '-pubkey', '-noout'],
-                         capture_output=True, check=True).stdout
-    der = subprocess.run(['openssl', 'pkey', '-pubin', '-outform', 'der'],
-                         input=pub, capture_output=True, check=True).stdout
-    dig = subprocess.run(['openssl', 'dgst', '-sha256', '-binary'], input=der,
-                         capture_output=True, check=True).stdout
-    return subprocess.run(['base64'], input=dig, capture_output=True,
-                          check=True).stdout.decode().strip()
+def demo_users():
+    """(web user, web password, IMPI) of the WWSF demo's users.txt."""
+    out = []
+    with open(os.path.join(TOP, 'kamailio-cfg', 'wwsf-demo', 'users.txt')) as f:
+        for line in f:
+            p = line.split('#', 1)[0].split()
+            if len(p) == 4:
+                out.append((p[0], p[1], p[2]))
+    return out
+
+
+def subscribers():
+    """(IMPI, password) of the test IMS core's subscribers.txt."""
+    out = []
+    with open(os.path.join(TOP, 'kamailio-cfg', 'ims-core', 'subscribers.txt')) as f:
+        for line in f:
+            p = line.split('#', 1)[0].split()
+            if len(p) == 3:
+                out.append((p[0], p[1]))
+    return out
 
 
 def main():
     build = os.environ.get('BUILD', os.path.join(TOP, 'build'))
     stack = Stack(os.path.join(build, 'demo'),
-                  ports={'wwsf': 8443, 'epc_wss': 7443, 'epc_mw': 5070,
-                         'core': 5060, 'ng': 2223}, wwsf=True)
+                  ports={'wwsf': 8443, 'wwsf_ims': 8444, 'epc_wss': 7443,
+                         'epc_mw': 5070, 'core': 5060, 'ng': 2223},
+                  wwsf=True, wwsf_tokens=True)
     stop = {'now': False}
 
     def on_signal(signum, frame):
@@ -51,18 +68,26 @@ def main():
     for name, what in (('ims-core', 'test IMS core (I/S-CSCF), SIP udp+tcp :%d' % p['core']),
                        ('rtpengine', 'eIMS-AGW (rtpengine), ng udp :%d' % p['ng']),
                        ('ep-cscf', 'eP-CSCF, W2 wss :%d, Mw udp+tcp :%d' % (p['epc_wss'], p['epc_mw'])),
-                       ('wwsf', 'WWSF demo, https :%d' % p['wwsf'])):
+                       ('wwsf', 'WWSF demo, https :%d (web login) and :%d '
+                        '(IMS credentials)' % (p['wwsf'], p['wwsf_ims']))):
         print('  pid %-7d %s' % (stack.procs[name].pid, what))
-    cert = os.path.join(stack.certs, 'server.crt')
-    print('\nPoint a browser at:  https://127.0.0.1:%d/' % p['wwsf'])
+    print('\nThe WebRTC IMS Client (point a browser at either):')
+    print('  https://127.0.0.1:%d/   web login: the WWSF issues a token (U.2.1.3)'
+          % p['wwsf'])
+    print('      web users: %s' % ', '.join('%s / %s' % (u, pw)
+                                            for u, pw, _ in demo_users()))
+    print('  https://127.0.0.1:%d/   IMS credentials: SIP Digest (U.2.1.2)'
+          % p['wwsf_ims'])
+    print('      subscribers: %s' % ', '.join('%s / %s' % s for s in subscribers()))
     print('The certificates come from a throw-away test CA (%s);' % stack.cafile)
     print('trust it, or start Chromium with:')
     print('  chromium --ignore-certificate-errors-spki-list=%s https://127.0.0.1:%d/'
-          % (spki_hash(cert), p['wwsf']))
-    print('Demo subscribers: kamailio-cfg/ims-core/subscribers.txt')
-    print('An IMS UE on Mw (answers calls, prints what it receives):')
+          % (stack.spki_hash(), p['wwsf']))
+    print('WWSF registry of this run: %s' % stack.registry_path)
+    print('An IMS UE on Mw (answers calls, prints what it receives; call it from\n'
+          'the WIC as sip:dave@ims.test):')
     print('  python3 scripts/epc/udpsip.py --core 127.0.0.1:%d --user dave '
-          '--password dave-pw --seconds 300 listen' % p['core'])
+          '--password dave-pw --rtp --seconds 300 listen' % p['core'])
     print('Inspect: kamcmd -s %s ws.dump' % stack.ctl('ep-cscf'))
     print('         kamcmd -s %s htable.dump epcreg   (registrations per flow)'
           % stack.ctl('ep-cscf'))

@@ -11,6 +11,8 @@ Library use:
     call = ue.answer(sdp=...)          # or ue.call('sip:alice@ims.test', sdp)
 Command line (prints what it receives):
     udpsip.py --core 127.0.0.1:5060 --user bob --password bob-pw listen
+    udpsip.py ... --rtp listen     answers with real audio (epc.rtpstream: a tone
+                                   out, received RTP counted and printed)
     udpsip.py --core ... --user bob --password bob-pw message sip:alice@ims.test hi
 """
 import argparse
@@ -164,6 +166,8 @@ def main():
     ap.add_argument('--password', required=True)
     ap.add_argument('--port', type=int, default=0, help='local UDP port')
     ap.add_argument('--sdp', help='file with the SDP to offer/answer')
+    ap.add_argument('--rtp', action='store_true',
+                    help='media with an RTP endpoint (PCMU tone) instead of --sdp')
     ap.add_argument('--seconds', type=float, default=30.0)
     ap.add_argument('action', choices=('register', 'listen', 'call', 'message'))
     ap.add_argument('target', nargs='?')
@@ -186,6 +190,7 @@ def main():
         print('MESSAGE: %s' % ua.message(a.target, a.text).start)
     elif a.action == 'listen':
         end = time.monotonic() + a.seconds
+        peer = None
         while time.monotonic() < end:
             try:
                 m = ua.next_request(timeout=end - time.monotonic())
@@ -194,9 +199,28 @@ def main():
             print(m)
             if m.method == 'INVITE':
                 ua.pending.insert(0, m)
-                ua.answer(sdp, wait_ack=False)
+                if a.rtp and not sip.param(m.get('To'), 'tag'):
+                    from epc.rtpstream import RtpStream
+                    if peer:
+                        peer.stop()
+                    peer = RtpStream()
+                    ua.answer(peer.sdp(), wait_ack=False)
+                    peer.set_remote(m.body)
+                    peer.start()
+                    print('RTP: sending a tone from :%d to %s:%d' % (
+                        (peer.port,) + peer.remote))
+                else:
+                    ua.answer(sdp, wait_ack=False)
+            elif m.method == 'BYE' and peer:
+                ua.reply(m, 200, 'OK')
+                peer.stop()
+                print('RTP: %(rx)d packets received (%(rx_nonsilent)d with audio), '
+                      '%(tx)d sent' % peer.stats())
+                peer = None
             elif m.method != 'ACK':
                 ua.reply(m, 200, 'OK', sip.rand_hex(6))
+        if peer:
+            peer.stop()
     ua.register_digest(expires=0)
     ua.close()
 

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Browser suite (run by scripts/run-tests.sh): installs the pinned node
 # packages (npm ci; never a browser download - Debian's chromium and
-# firefox-esr are used), builds sdpu_cli, runs every test_*.js here.
+# firefox-esr are used), builds sdpu_cli and the WWSF demo's JsSIP bundle
+# (scripts/build-wic.sh), runs every test_*.js here (test_wic.js: the
+# WebRTC IMS Client end to end against the real stack).
 # Ends with 'browser: N passed, N failed'.
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -14,6 +16,8 @@ if [ ! -f node_modules/.package-lock.json ] \
 		|| { cat npm-ci.log; fail "npm ci failed"; }
 fi
 make -s --no-print-directory -C "$top/test/bench" tools || fail "cannot build sdpu_cli"
+wic=$("$top/scripts/build-wic.sh" 2>&1) \
+	|| { echo "$wic"; fail "cannot build the WIC's JsSIP bundle (scripts/build-wic.sh)"; }
 pass=0; failn=0
 for t in test_*.js; do
 	mkdir -p "$top/build"
