@@ -40,7 +40,7 @@ class Stack:
     def __init__(self, rundir, ports=None, debug=2, wwsf=False,
                  epc_defines=None, core_defines=None, tcp_children=None,
                  sipdump=False, wwsf_registry=None, wwsf_tokens=False,
-                 agws=1):
+                 wwsf_token_ttl=None, agws=1):
         """wwsf_registry: the WWSF trust registry the eP-CSCF starts with, a
         list of epc.registry.Wwsf or a function(stack) returning one
         (default: epc.registry.default - the demo page's origin).
@@ -48,10 +48,12 @@ class Stack:
         in its web users and issues ES256 tokens with
         wwsf_signing_key(), and the registry defaults to
         epc.registry.demo (a web-authentication WWSF and an
-        IMS-authentication one, see there).
+        IMS-authentication one, see there); wwsf_token_ttl: the lifetime of
+        its tokens in seconds (default: the server's, 600).
         agws: eIMS-AGWs (rtpengine processes), 1 or 2."""
         self.rundir = os.path.abspath(rundir)
         self.wwsf_tokens = wwsf_tokens
+        self.wwsf_token_ttl = wwsf_token_ttl
         self.wwsf_registry = wwsf_registry or (
             registry.demo if wwsf_tokens else registry.default)
         self._wwsf_key = None
@@ -285,6 +287,8 @@ class Stack:
             argv += ['--token-key', key.path, '--token-kid', key.kid,
                      '--issuer', self.wwsf_origin,
                      '--audience', registry.DEMO_AUDIENCE]
+            if self.wwsf_token_ttl:
+                argv += ['--token-ttl', str(self.wwsf_token_ttl)]
         p = self.group.start('wwsf', argv)
         self.procs['wwsf'] = p
         if not (wait_tcp(self.ports['wwsf']) and wait_tcp(self.ports['wwsf_ims'])):

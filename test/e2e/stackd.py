@@ -17,8 +17,9 @@ Commands:
                                messages kamailio `name` logged (sipdump)
   ue_register {user}           an IMS UE (udpsip.UdpUA + rtpstream.RtpStream)
                                registered with Digest directly at the core
-  ue_answer {user, timeout}    in the background: answer the next INVITE
-                               (180, 200 with its RTP SDP), send a tone
+  ue_answer {user, timeout, ring_ms}  in the background: answer the next
+                               INVITE (180, ring_ms later 200 with its RTP
+                               SDP), send a tone
   ue_call {user, target}       in the background: INVITE target, on 2xx send
   ue_hangup {user}             BYE the UE's call
   ue_status {user}             state, who ended it, SIP codes, RTP counts
@@ -40,7 +41,8 @@ import traceback
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 sys.path.insert(0, os.path.join(TOP, 'scripts'))
 
-from epc import ng, testkit  # noqa: E402
+from epc import ng, sip, testkit  # noqa: E402
+from epc.ua import Call, Dialog  # noqa: E402
 from epc.rtpstream import RtpStream  # noqa: E402
 from epc.stack import Stack  # noqa: E402
 
@@ -83,15 +85,27 @@ class UeParty:
         self.thread = threading.Thread(target=run, daemon=True)
         self.thread.start()
 
-    def answer(self, timeout=30.0):
-        self._begin(self._answer, timeout)
+    def answer(self, timeout=30.0, ring_ms=0):
+        self._begin(self._answer, timeout, ring_ms)
 
-    def _answer(self, timeout):
+    def _answer(self, timeout, ring_ms):
+        """180 Ringing, ring_ms later 200 OK with the RTP SDP, wait ACK."""
         self.state = 'waiting'
-        c = self.ue.answer(sdp=self.rtp.sdp(), timeout=timeout)
-        self.call_id = c.invite.get('Call-ID')
+        ue = self.ue
+        inv = ue.next_request('INVITE', timeout)
+        self.call_id = inv.get('Call-ID')
+        tag = sip.rand_hex(6)
+        c = Call(inv)
+        ue.reply(inv, 180, 'Ringing', tag, [('Contact', ue.contact)])
+        self.state = 'ringing'
+        time.sleep(ring_ms / 1000.0)
+        c.final = ue.reply(inv, 200, 'OK', tag, [
+            ('Contact', ue.contact), ('Content-Type', 'application/sdp')],
+            self.rtp.sdp())
+        c.dialog = Dialog.from_uas(inv, tag)
+        c.ack = ue.next_request('ACK', timeout)
         self.final = 200
-        self.rtp.set_remote(c.invite.body)
+        self.rtp.set_remote(inv.body)
         self.rtp.start()
         self.state = 'active'
         self._in_call(c)
@@ -160,7 +174,8 @@ class UeParty:
 
 def summarize(m):
     msg = m['msg']
-    keep = ('authorization', 'www-authenticate', 'contact', 'expires',
+    keep = ('to', 'from', 'cseq', 'authorization', 'www-authenticate',
+            'contact', 'expires',
             'path', 'p-asserted-identity', 'content-type', 'call-id')
     return {'tag': m['tag'], 'time': m['time'], 'first': msg.start,
             'headers': [[n, v] for n, v in msg.headers if n.lower() in keep],
@@ -211,7 +226,7 @@ class Daemon:
             self.ues[a['user']] = UeParty(st, a['user'])
             return {'impu': self.ues[a['user']].ue.impu}
         if cmd == 'ue_answer':
-            self.ue(a['user']).answer(a.get('timeout', 30.0))
+            self.ue(a['user']).answer(a.get('timeout', 30.0), a.get('ring_ms', 0))
             return True
         if cmd == 'ue_call':
             self.ue(a['user']).call(a['target'], a.get('timeout', 30.0))
@@ -242,11 +257,13 @@ def main():
     ap.add_argument('--rundir', required=True)
     ap.add_argument('--tokens', action='store_true',
                     help="the setup of 'make run' (registry.demo, tokens)")
+    ap.add_argument('--token-ttl', type=int,
+                    help='lifetime of the WWSF demo tokens (s)')
     ap.add_argument('--debug', type=int, default=2)
     a = ap.parse_args()
 
     stack = Stack(a.rundir, wwsf=True, wwsf_tokens=a.tokens, sipdump=True,
-                  debug=a.debug)
+                  debug=a.debug, wwsf_token_ttl=a.token_ttl)
     stopping = threading.Event()
 
     def on_signal(signum, frame):

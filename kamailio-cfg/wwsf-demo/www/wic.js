@@ -26,7 +26,7 @@
   const wic = {
     conn: 'disconnected', reg: 'unregistered', call: 'idle', auth: null,
     impu: null, error: null, events: [], stats: null, token: null,
-    wsOpened: 0, calls: 0,
+    wsOpened: 0, calls: 0, refreshes: 0,
   };
   window.wic = wic;
 
@@ -34,7 +34,6 @@
   let ua = null;
   let session = null;
   let statsTimer = null;
-  let tokenTimer = null;
   let callStart = 0;
 
   // ---- presentation ----
@@ -133,19 +132,23 @@
       showError('Cannot start the client', String(e && e.message || e));
       return;
     }
+    // events of a client that was stopped meanwhile (sign out, new
+    // attempt) must not touch the page
+    const self = ua;
+    const on = (ev, fn) => self.on(ev, (e) => { if (ua === self) fn(e); });
     wic.auth = o.token ? 'token' : 'digest';
     wic.impu = o.uri;
     $('reg-impu').textContent = o.uri;
     $('reg-auth').textContent = o.token
       ? 'WWSF token (web authentication, U.2.1.3)'
       : 'IMS Digest as ' + o.impi + ' (U.2.1.2)';
-    ua.on('connecting', () => { setConn('connecting', 'connecting to ' + cfg.wss); });
-    ua.on('connected', () => {
+    on('connecting', () => { setConn('connecting', 'connecting to ' + cfg.wss); });
+    on('connected', () => {
       wic.wsOpened++;
       setConn('connected', 'connected (WSS)');
       log('WebSocket to the eP-CSCF open');
     });
-    ua.on('disconnected', (e) => {
+    on('disconnected', (e) => {
       if (e && e.error) {
         setConn('failed', 'refused or unreachable');
         if (wic.reg !== 'registered') setReg('failed', 'Not registered');
@@ -156,29 +159,28 @@
         setConn('disconnected');
       }
     });
-    ua.on('registered', (e) => {
+    on('registered', (e) => {
       const exp = e.response && e.response.getHeader('expires');
       setReg('registered', 'Registered');
       log('REGISTER: ' + sipCause(e) + (exp ? ' (expires ' + exp + ' s)' : ''));
       clearError();
     });
-    ua.on('unregistered', (e) => {
+    on('unregistered', (e) => {
       setReg('unregistered', 'Not registered');
       log('unregistered' + (e && e.response ? ': ' + sipCause(e) : ''));
     });
-    ua.on('registrationFailed', (e) => {
+    on('registrationFailed', (e) => {
       setReg('failed', 'Registration failed');
       showError('Registration refused', sipCause(e));
     });
-    ua.on('newRTCSession', onSession);
+    on('newRTCSession', onSession);
+    on('registrationExpiring', () => refreshRegistration(self));
     setReg('registering', 'Registering\u2026');
     log('registering ' + o.uri + (o.token ? ' with a WWSF token' : ' with IMS Digest'));
     ua.start();
   }
 
   function stopUA() {
-    clearTimeout(tokenTimer);
-    tokenTimer = null;
     if (session) session.terminate();
     if (ua) {
       const u = ua;
@@ -210,28 +212,40 @@
   }
 
   function showToken(t) {
-    wic.token = { exp: t.exp, impi: t.impi, impus: t.impus };
+    wic.token = { exp: t.exp, iat: t.iat, impi: t.impi, impus: t.impus };
     const until = new Date(t.exp * 1000).toTimeString().slice(0, 8);
     $('reg-token').textContent = 'ES256, for ' + t.impi + ' (' + t.impus.join(', ')
       + '), valid until ' + until;
   }
 
-  function scheduleTokenRefresh(t) {
-    clearTimeout(tokenTimer);
-    const life = t.exp - Math.floor(Date.now() / 1000);
-    const inMs = Math.max(10, Math.floor(life * 0.8)) * 1000;
-    tokenTimer = setTimeout(async () => {
-      try {
-        const n = await api('/token');
-        if (!ua) return;
-        ua.set('authorization_jwt', 'Bearer ' + n.token);
-        showToken(n);
-        log('token refreshed (valid ' + (n.exp - n.iat) + ' s); next REGISTER carries it');
-        scheduleTokenRefresh(n);
-      } catch (e) {
-        showError('Token refresh failed', e.message + ' - sign in again');
+  // Registration refresh (JsSIP leaves it to us once we listen to
+  // registrationExpiring). The eP-CSCF caps a token registration at the
+  // token's remaining lifetime, so a token past half its life (or with less
+  // than a minute left) is replaced by a fresh one from the WWSF first: the
+  // registration (and every request, which carries the token too) never
+  // outlives its token.
+  async function refreshRegistration(self) {
+    let fresh = false;
+    if (wic.auth === 'token' && wic.token) {
+      const now = Date.now() / 1000;
+      const left = wic.token.exp - now;
+      if (left < Math.max(60, (wic.token.exp - wic.token.iat) / 2)) {
+        try {
+          const n = await api('/token');
+          if (ua !== self) return;
+          self.set('authorization_jwt', 'Bearer ' + n.token);
+          showToken(n);
+          fresh = true;
+        } catch (e) {
+          if (ua !== self) return;
+          showError('Token refresh failed', e.message + ' - sign in again');
+          return;
+        }
       }
-    }, inMs);
+    }
+    wic.refreshes++;
+    log('refreshing the registration' + (fresh ? ' with a new token from the WWSF' : ''));
+    self.register();
   }
 
   async function signInToken(ev) {
@@ -253,7 +267,6 @@
     showToken(t);
     const uri = t.impus.find((u) => /^sips?:/.test(u)) || t.impus[0];
     startUA({ uri, token: t.token });
-    scheduleTokenRefresh(t);
   }
 
   function registerIms(ev) {

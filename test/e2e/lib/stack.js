@@ -18,13 +18,15 @@ const readline = require('readline');
 const STACKD = path.join(__dirname, '..', 'stackd.py');
 
 /**
- * opts: { rundir, tokens (the 'make run' setup), debug, startMs }.
+ * opts: { rundir, tokens (the 'make run' setup), tokenTtl (s), debug,
+ * startMs }.
  * Resolves with { info, call(cmd, args, ms), stop(), pid }.
  */
 function startStack(opts) {
   const argv = [STACKD, '--rundir', opts.rundir];
   if (opts.tokens) argv.push('--tokens');
   if (opts.debug) argv.push('--debug', String(opts.debug));
+  if (opts.tokenTtl) argv.push('--token-ttl', String(opts.tokenTtl));
   const child = spawn('python3', argv, { stdio: ['pipe', 'pipe', 'inherit'] });
   const pending = new Map();
   let next = 1;

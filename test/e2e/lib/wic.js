@@ -40,6 +40,7 @@ async function state(page) {
     const w = window.wic || {};
     return { conn: w.conn, reg: w.reg, call: w.call, error: w.error, stats: w.stats,
       wsOpened: w.wsOpened, calls: w.calls, auth: w.auth, impu: w.impu,
+      token: w.token, refreshes: w.refreshes,
       errorShown: !document.getElementById('error').hidden,
       regText: document.getElementById('reg-state').textContent,
       callText: document.getElementById('call-state').textContent };
