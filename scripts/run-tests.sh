@@ -6,7 +6,8 @@
 # Suites: checksrc, unit (cmocka), fuzz (libFuzzer, FUZZ_SECONDS each),
 # integration (real kamailio + rtpengine + SIP clients on 127.0.0.1),
 # package (make deb, lintian, dpkg -i, load by bare name, dpkg --purge).
-# browser (headless Chromium/Firefox accept what the modules send them).
+# browser (headless Chromium/Firefox accept what the modules send them; the
+# WebRTC IMS Client end to end against the real stack, test/e2e/test_wic.js).
 # SUITES="unit integration" make test  runs a subset.
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2

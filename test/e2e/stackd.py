@@ -283,6 +283,7 @@ def main():
                 'cafile': stack.cafile, 'spki': stack.spki_hash(),
                 'rundir': stack.rundir, 'logdir': stack.logdir,
                 'pids': {n: p.pid for n, p in stack.procs.items()},
+                'rtp_range': list(stack.rtp_range),
                 'agw': 'eimsagw.' in methods})
         for line in sys.stdin:
             line = line.strip()

@@ -79,6 +79,14 @@ async function ueMediaFlows(user) {
     const x = await ue(user);
     return x.rtp && x.rtp.rx >= 50 && x.rtp.rx_nonsilent > 0 && x;
   }, 15000, `${user}: RTP from the eIMS-AGW`, 500);
+  // every packet came from the eIMS-AGW (rtpengine's port range), none
+  // straight from the browser
+  const [lo, hi] = ctx.st.info.rtp_range;
+  for (const src of Object.keys(u.rtp.rx_from)) {
+    const port = Number(src.split(':').pop());
+    assert(src.startsWith('127.0.0.1:') && port >= lo && port <= hi,
+      `${user} got RTP from ${src}, not from the eIMS-AGW's ports ${lo}-${hi}`);
+  }
   return u;
 }
 
