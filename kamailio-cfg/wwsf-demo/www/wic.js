@@ -7,7 +7,8 @@
 // its own transport: bundlePolicy "max-compat" gives each m-line its own
 // candidates (with "balanced" a second m-line of a media type, with
 // "max-bundle" every m-line but the first, could only work bundled and would
-// be rejected by an answerer without BUNDLE). RTP and RTCP are multiplexed
+// be rejected by an answerer without BUNDLE; a "max-bundle" connection also
+// refuses the AGW's offers, which have no BUNDLE group). RTP and RTCP are multiplexed
 // on one port (rtcpMuxPolicy "require", the only policy browsers still
 // implement); the eIMS-AGW demultiplexes toward IMS.
 //
