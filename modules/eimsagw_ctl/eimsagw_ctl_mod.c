@@ -47,10 +47,11 @@ static counter_val_t cnt_active(counter_handle_t h, void *param);
 
 /* Defaults of the four flag profiles (see the README for why each word).
  * Verified with rtpengine 10.5.3.5 and Chromium 156. */
-#define DEFAULT_OFFER_TO_IMS                                         \
-	"ICE=remove DTLS=off transport-protocol=RTP/AVP rtcp-mux-demux " \
-	"no-rtcp-attribute strip-extmap replace-origin "                 \
-	"replace-session-connection replace-zero-address"
+#define DEFAULT_OFFER_TO_IMS                                       \
+	"ICE=remove DTLS=off DTLS-reverse=passive "                    \
+	"transport-protocol=RTP/AVP rtcp-mux-demux no-rtcp-attribute " \
+	"strip-extmap replace-origin replace-session-connection "      \
+	"replace-zero-address"
 #define DEFAULT_ANSWER_TO_W2                                       \
 	"ICE=force DTLS=passive transport-protocol=UDP/TLS/RTP/SAVPF " \
 	"rtcp-mux-require SDES-off generate-mid replace-origin "       \
