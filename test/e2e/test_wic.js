@@ -64,6 +64,20 @@ async function noMediaLeft(what) {
 async function ue(user) {
   return ctx.st.call('ue_status', { user });
 }
+// A call test starts from no call: a test that failed before may have
+// left one up (hang it up in the pages, a fresh IMS UE).
+async function freshStart(ueUser) {
+  for (const p of Object.values(ctx.pages)) {
+    const s = await W.state(p);
+    if (['calling', 'ringing', 'incoming', 'active'].includes(s.call)) {
+      await p.click(s.call === 'incoming' ? '#decline' : '#hangup');
+      await W.waitFor(p, 'call', ['ended', 'failed'], 10000).catch(() => {});
+    }
+    await p.evaluate(() => document.getElementById('error-close').click());
+  }
+  if (ueUser) await ctx.st.call('ue_register', { user: ueUser });
+  await noMediaLeft('before the call');
+}
 
 // Media checks: the browser's inbound RTP (packets and audio level, from
 // getStats() via the page) and the IMS UE's RTP from the AGW.
@@ -176,7 +190,7 @@ test('a page from an origin not in the WWSF registry cannot open the WebSocket',
 
 test('call browser -> IMS UE: audio both ways through the eIMS-AGW, browser hangs up', async () => {
   const p = ctx.pages.alice;
-  await ctx.st.call('ue_register', { user: 'dave' });
+  await freshStart('dave');
   // dave rings 1.5 s before answering, as people do
   await ctx.st.call('ue_answer', { user: 'dave', ring_ms: 1500 });
   await W.dial(p, 'sip:dave@ims.test');
@@ -205,6 +219,7 @@ test('call browser -> IMS UE: audio both ways through the eIMS-AGW, browser hang
 
 test('call IMS UE -> browser: answered in the page, IMS UE hangs up', async () => {
   const p = ctx.pages.alice;
+  await freshStart('dave');
   await ctx.st.call('ue_call', { user: 'dave', target: 'sip:alice@ims.test' });
   await W.waitFor(p, 'call', 'incoming', 15000);
   await shot('call-from-ims-ue-incoming', p);
@@ -232,6 +247,7 @@ test('call IMS UE -> browser: answered in the page, IMS UE hangs up', async () =
 test('call browser <-> browser through eP-CSCF and IMS core (token WIC calls digest WIC)', async () => {
   const a = ctx.pages.alice;
   const b = ctx.pages.bob;
+  await freshStart(null);
   await W.dial(a, 'sip:bob@ims.test');
   await W.waitFor(b, 'call', 'incoming', 15000);
   await shot('browser-call-incoming', b);
