@@ -1,9 +1,10 @@
 """A continuous RTP/AVP audio stream for tests, the media side of an IMS UE
-(udpsip.UdpUA) in a call that lasts: PCMU/8000 (PCMA and telephone-event offered too), RTP on
-an even port of 127.0.0.1 and RTCP on the next one, a 400 Hz tone sent
-every 20 ms to the address and port the peer's SDP names, and every packet
-received counted (RTP and RTCP, by source address, payload type, and
-whether the audio is more than silence).
+(udpsip.UdpUA) in a call that lasts: PCMU/8000 (PCMA and telephone-event
+offered too), RTP on an even port of 127.0.0.1 and RTCP on the next one, a
+400 Hz tone sent every 20 ms to the address and port the peer's SDP names,
+and every packet received counted (RTP and RTCP, by source address, payload
+type, and whether the audio is more than silence). epc.rtp is the simpler
+synchronous peer of the eimsagw_ctl tests.
 
     peer = RtpStream()
     sdp = peer.sdp()                 # offer or answer with this endpoint
@@ -28,7 +29,7 @@ FRAME = 160                        # 20 ms at 8 kHz
 
 
 def ulaw(sample):
-    """16-bit linear -> G.711 mu-law byte (ITU-T G.711, with the bias)."""
+    """16-bit linear -> G.711 mu-law byte (biased segment encoding)."""
     sign = 0x80 if sample < 0 else 0
     mag = min(abs(sample), 32635) + 0x84
     exp = 7
