@@ -171,6 +171,10 @@
       log('unregistered' + (e && e.response ? ': ' + sipCause(e) : ''));
     });
     on('registrationFailed', (e) => {
+      // give the form back for another attempt; the error stays shown
+      ua = null;
+      self.stop();
+      setConn('disconnected');
       setReg('failed', 'Registration failed');
       showError('Registration refused', sipCause(e));
     });
