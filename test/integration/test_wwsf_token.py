@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import time
 
-from epc import registry
+from epc import registry, sip
 from epc import wwsf_issuer as wi
 from epc.udpsip import UdpUA
 from epc.wssip import WsClient, WicUA
@@ -166,6 +166,30 @@ def test_a_register_with_token_tna(stack):
         regs = wait_core_registers(stack, t0, ua.call_id, 4)
         assert regs[3].get('Expires') == '0', regs[3]
         assert ua.contact_user not in stack.kamcmd('ims-core', 'ul.dump')
+    finally:
+        ua.ws.close()
+
+
+def test_a_token_shorter_than_core_minimum(stack):
+    """A token with 30 s left: the REGISTER reaches the core with Expires
+    capped to it, the core (like any RFC 3261 registrar with a 60 s
+    minimum) answers 423 Interval Too Brief, the WIC gets it and is not
+    registered anywhere: the registration cannot outlive the token."""
+    t0 = time.time()
+    ua = wic(stack, 'bob')
+    try:
+        _, r = ua.register(600, bearer(token('bob', ttl=30)))
+        assert r.status == 423, r
+        assert r.get('Min-Expires') == '60', r
+        regs = wait_core_registers(stack, t0, ua.call_id, 1)
+        assert len(regs) == 1 and int(regs[0].get('Expires')) <= 30, regs
+        assert ua.contact_user not in stack.kamcmd('ims-core', 'ul.dump')
+        # and the eP-CSCF keeps no registration for the connection
+        req = ua.request('MESSAGE', 'sip:alice@ims.test',
+                         [('Content-Type', 'text/plain')], 'hi',
+                         to='sip:alice@ims.test', call_id=sip.rand_hex(8))
+        r = ua.transaction(req)
+        assert r.status == 403, r
     finally:
         ua.ws.close()
 
