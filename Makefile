@@ -8,12 +8,13 @@
 # bench (every benchmark: figures and ratios, not timed tests), bench-sdp
 # (SDP rewrite), bench-token (wwsf_token vs a bare OpenSSL verify),
 # bench-agw (call setups/s, eimsagw_ctl vs Kamailio's rtpengine module),
+# bench-tls (WSS reconnect storms and TCP workers, starts stacks, ~6 min),
 # clean (keeps the cached Kamailio source tree), distclean (removes build/).
 
 TOP       := $(abspath .)
 BUILD     ?= $(TOP)/build
 KSRC      := $(BUILD)/ksrc/kamailio/src
-MODULES   := webrtc_origin wwsf_token sdp_unbundle eimsagw_ctl
+MODULES   := webrtc_origin wwsf_token sdp_unbundle eimsagw_ctl tls_guard
 LIB_SRCS  := $(wildcard lib/*.c)
 LIB_OBJS  := $(LIB_SRCS:lib/%.c=$(BUILD)/lib/%.o)
 LIB_A     := $(BUILD)/lib/libepc.a
@@ -27,7 +28,7 @@ export BUILD
 
 .PHONY: all modules lib deps run test unit fuzz integration docs deb clean wic \
 	clean-objects distclean print-modules bench bench-sdp bench-token bench-agw \
-	$(MODULES)
+	bench-tls $(MODULES)
 
 all: modules
 
@@ -79,6 +80,10 @@ bench-token:
 
 bench-agw: modules
 	@$(MAKE) -s --no-print-directory -C test/bench run-agw
+
+# Not part of 'bench': it starts the test stack several times (test/bench/README).
+bench-tls: modules
+	@python3 test/bench/tls_storm.py
 
 test: deps
 	@$(MAKE) --no-print-directory modules
