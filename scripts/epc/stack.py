@@ -40,7 +40,7 @@ class Stack:
     def __init__(self, rundir, ports=None, debug=2, wwsf=False,
                  epc_defines=None, core_defines=None, tcp_children=None,
                  sipdump=False, wwsf_registry=None, wwsf_tokens=False,
-                 wwsf_token_ttl=None, agws=1):
+                 wwsf_token_ttl=None, agws=1, epc_shm_mb=None):
         """wwsf_registry: the WWSF trust registry the eP-CSCF starts with, a
         list of epc.registry.Wwsf or a function(stack) returning one
         (default: epc.registry.default - the demo page's origin).
@@ -50,7 +50,9 @@ class Stack:
         epc.registry.demo (a web-authentication WWSF and an
         IMS-authentication one, see there); wwsf_token_ttl: the lifetime of
         its tokens in seconds (default: the server's, 600).
-        agws: eIMS-AGWs (rtpengine processes), 1 or 2."""
+        agws: eIMS-AGWs (rtpengine processes), 1 or 2.
+        epc_shm_mb: shared memory of the eP-CSCF (kamailio -m), None for
+        kamailio's default."""
         self.rundir = os.path.abspath(rundir)
         self.wwsf_tokens = wwsf_tokens
         self.wwsf_token_ttl = wwsf_token_ttl
@@ -68,6 +70,7 @@ class Stack:
         # eIMS-AGWs (rtpengine instances): 'rtpengine' on ports['ng'], a
         # second one 'rtpengine2' on ports['ng2'] (EPC_NG_URI2) if agws=2
         self.agws = agws
+        self.epc_shm_mb = epc_shm_mb
         want = dict(ports or {})
         used = set()
         self.ports = {k: _pick(want.get(k), used) for k in
@@ -175,11 +178,11 @@ class Stack:
         self.stop()
 
     # -- processes --
-    def _kamailio(self, name, cfg, defines):
+    def _kamailio(self, name, cfg, defines, extra_args=()):
         workdir = os.path.join(self.rundir, name)
         os.makedirs(workdir, exist_ok=True)
         argv = [KAMAILIO, '-DD', '-E', '-f', cfg, '-w', workdir,
-                '-Y', workdir, '--debug=%d' % self.debug]
+                '-Y', workdir, '--debug=%d' % self.debug] + list(extra_args)
         for k, v in defines.items():
             argv += ['-A', '%s=%s' % (k, v)]
         p = self.group.start(name, argv, cwd=workdir)
@@ -265,8 +268,10 @@ class Stack:
         if self.agws > 1:
             d['EPC_NG_URI2'] = '"udp:127.0.0.1:%d"' % self.ports['ng2']
         d.update(self.epc_defines)
+        extra = ['-m', str(self.epc_shm_mb)] if self.epc_shm_mb else []
         p = self._kamailio('ep-cscf', os.path.join(TOP, 'kamailio-cfg',
-                                                   'ep-cscf', 'kamailio.cfg'), d)
+                                                   'ep-cscf', 'kamailio.cfg'), d,
+                           extra)
         if not wait_tcp(self.ports['epc_wss']):
             raise StackError('eP-CSCF WSS port not accepting connections')
         return p
