@@ -91,6 +91,7 @@ typedef struct wsl_opts
 	const char *host;
 	int port;
 	const char *cafile;
+	const char *sni;
 	const char *origin;
 	const char *domain;
 	const char *method;
@@ -570,7 +571,8 @@ static int conn_io(wsl_thread_t *t, wsl_conn_t *c, uint32_t *want)
 			return -1;
 		}
 		SSL_set_connect_state(c->ssl);
-		SSL_set_tlsext_host_name(c->ssl, "localhost");
+		if(t->o->sni)
+			SSL_set_tlsext_host_name(c->ssl, t->o->sni);
 		c->st = ST_TLS;
 	}
 	if(c->st == ST_TLS) {
@@ -909,6 +911,7 @@ static void usage(void)
 		  "  --port N          WSS port (required)\n"
 		  "  --cafile F        verify the server certificate against F\n"
 		  "                    (default: no verification)\n"
+		  "  --sni NAME        TLS server name indication (none)\n"
 		  "  --origin URL      Origin header of the upgrade request\n"
 		  "  --path P          request target of the upgrade (/)\n"
 		  "  --conns N         connections opened in parallel (100)\n"
@@ -978,6 +981,9 @@ static void parse_opts(int argc, char **argv, wsl_opts_t *o)
 				break;
 			case 'C':
 				o->cafile = optarg;
+				break;
+			case 'S':
+				o->sni = optarg;
 				break;
 			case 'O':
 				o->origin = optarg;

@@ -70,10 +70,17 @@ def _settle(stack, timeout=40.0):
         stack.kamcmd('ep-cscf', 'core.shmmem')))
 
 
-def _workers(stack):
-    out = stack.kamcmd('ep-cscf', 'core.psx')
-    return sorted(int(m.group(1)) for m in re.finditer(
-        r'PID:\s*(\d+)\s*\n\s*DSC:\s*tcp receiver', out))
+def _workers(stack, want=None, timeout=10.0):
+    """PIDs of the TCP workers. The control socket answers before the main
+    process has forked every worker: with want, wait for that many."""
+    end = time.monotonic() + timeout
+    while True:
+        out = stack.kamcmd('ep-cscf', 'core.psx')
+        pids = sorted(int(m.group(1)) for m in re.finditer(
+            r'PID:\s*(\d+)\s*\n\s*DSC:\s*tcp receiver', out))
+        if want is None or len(pids) >= want or time.monotonic() > end:
+            return pids
+        time.sleep(0.2)
 
 
 def _bad_lines(stack):
@@ -97,7 +104,7 @@ def _register_one(stack):
 def _storm(stack, workers):
     wsload.build()
     tag = 'tcp_children=%d' % workers
-    pids = _workers(stack)
+    pids = _workers(stack, workers)
     assert len(pids) == workers, (tag, pids)
     port = stack.ports['epc_wss']
     # warm-up: every process creates its own OpenSSL state and caches once
