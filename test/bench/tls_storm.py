@@ -29,13 +29,20 @@ from epc import wsload  # noqa: E402
 from epc.stack import Stack  # noqa: E402
 
 BAD = re.compile(r'\b(CRITICAL|ALERT)\b|BUG:')
-ORIGIN = 'https://127.0.0.1'
 
 
 def start(root, name, workers, mode, debug, shm):
+    # all load comes from 127.0.0.1: pike off (its counters saturate below
+    # 65535), or it would block the "flood"
     s = Stack(os.path.join(root, name), tcp_children=workers, debug=debug,
-              epc_shm_mb=shm, epc_defines={'EPC_TLS_GUARD_MODE': mode})
+              epc_shm_mb=shm, epc_defines={'EPC_TLS_GUARD_MODE': mode,
+                                           'EPC_PIKE_REQS': 65535})
     s.start()
+    # the control socket answers before every worker is forked
+    end = time.monotonic() + 10
+    while time.monotonic() < end and len(re.findall(
+            r'DSC:\s*tcp receiver', s.kamcmd('ep-cscf', 'core.psx'))) < workers:
+        time.sleep(0.2)
     return s
 
 
@@ -48,7 +55,8 @@ def storm(root, workers, mode, rounds, conns, requests):
             if not s.alive()['ep-cscf']:
                 break
             rc, res, err = wsload.run(s.ports['epc_wss'], conns=conns,
-                                      requests=requests, origin=ORIGIN,
+                                      requests=requests,
+                                      origin=s.wwsf_origin,
                                       close='clean' if rnd % 2 else 'abrupt',
                                       timeout=120)
             if not res:
@@ -130,7 +138,7 @@ def measure(s, roles, method, duration, conns):
     c0, t0, r0 = _cpu(roles), time.monotonic(), os.times()
     rc, res, err = wsload.run(s.ports['epc_wss'], conns=conns,
                               duration=duration, warmup=2, method=method,
-                              origin=ORIGIN, timeout=duration + 60)
+                              origin=s.wwsf_origin, timeout=duration + 60)
     c1, r1 = _cpu(roles), os.times()
     wall = time.monotonic() - t0
     use = {'wsload': (r1.children_user + r1.children_system
