@@ -129,16 +129,16 @@ static int mod_init(void)
 		return -1;
 	}
 	if(!tlsg_openssl_has_thread_state()) {
-		LM_INFO("tls_guard %s: %s keeps no per-thread state, nothing to "
-				"do\n",
+		LM_INFO("tls_guard %s initialised: %s keeps no per-thread state, "
+				"nothing to do\n",
 				EPC_VERSION, tlsg_openssl_version());
 		return 0;
 	}
 	if(!tlsg_openssl_mem_custom()) {
 		/* OpenSSL allocates from libc: fork copies the state, nothing is
 		 * shared (the tls module is not loaded or is disabled) */
-		LM_INFO("tls_guard %s: OpenSSL does not allocate from shared "
-				"memory, nothing to do\n",
+		LM_INFO("tls_guard %s initialised: OpenSSL does not allocate from "
+				"shared memory (no tls module), nothing to do\n",
 				EPC_VERSION);
 		return 0;
 	}
@@ -156,8 +156,8 @@ static int mod_init(void)
 		goto error;
 	}
 	_tlsg_active = 1;
-	LM_INFO("tls_guard %s: %s in shared memory: per-thread state %s before "
-			"every fork\n",
+	LM_INFO("tls_guard %s initialised: %s in shared memory: per-thread "
+			"state %s before every fork\n",
 			EPC_VERSION, tlsg_openssl_version(),
 			_tlsg_mode ? "released"
 					   : "only checked (mode 0: NOT safe with "

@@ -154,7 +154,8 @@ def test_storm_4_tcp_workers(stack):
 def test_tls_guard_reports_itself(stack):
     """The module says what it does, in the log and over RPC."""
     log = stack.log('ep-cscf')
-    assert re.search(r'INFO: tls_guard .*OpenSSL 3\.\S+ .*in shared memory: '
+    assert re.search(r'INFO: tls_guard .*tls_guard [0-9.]+ initialised: '
+                     r'OpenSSL 3\.\S+ .*in shared memory: '
                      r'per-thread state released before every fork', log), \
         log[-3000:]
     status = stack.kamcmd('ep-cscf', 'tls_guard.status')

@@ -37,7 +37,8 @@ MODULES = subprocess.run(['make', '-s', '--no-print-directory', '-C', TOP,
 # One read-only RPC command per module that has RPC commands; each must
 # answer without a fault once the package is installed.
 RPC_PROBES = {'webrtc_origin': 'webrtc_origin.list',
-              'eimsagw_ctl': 'eimsagw.agw_list'}
+              'eimsagw_ctl': 'eimsagw.agw_list',
+              'tls_guard': 'tls_guard.status'}
 
 results = []
 
