@@ -4,7 +4,8 @@
 # firefox-esr are used), builds sdpu_cli and the WWSF demo's JsSIP bundle
 # (scripts/build-wic.sh), runs every test_*.js here (test_wic.js: the
 # WebRTC IMS Client end to end against the real stack).
-# Ends with 'browser: N passed, N failed' (', N skipped' when a test
+# Each test runs in a network namespace with only the loopback interface
+# (loopback-only.sh). Ends with 'browser: N passed, N failed' (', N skipped' when a test
 # could not run here, e.g. the call tests without eimsagw_ctl).
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -22,7 +23,8 @@ wic=$("$top/scripts/build-wic.sh" 2>&1) \
 pass=0; failn=0; skipn=0
 for t in test_*.js; do
 	mkdir -p "$top/build"
-	timeout 600 node "$t" >"$top/build/e2e-$t.log" 2>&1
+	# loopback only: browsers gather 127.0.0.1/::1 candidates and nothing else
+	timeout 600 ./loopback-only.sh node "$t" >"$top/build/e2e-$t.log" 2>&1
 	rc=$?
 	cat "$top/build/e2e-$t.log"
 	line=$(grep -E '^browser: [0-9]+ passed, [0-9]+ failed' "$top/build/e2e-$t.log" | tail -n 1)
