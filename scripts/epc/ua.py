@@ -4,7 +4,11 @@ wssip.py, the IMS UE over UDP in udpsip.py): responses, dialogs (RFC 3261
 
 A class using UAMixin provides: send(msg), recv(timeout, match),
 new_via() (a Via value with a fresh branch), contact (a name-addr), impu,
-and an integer attribute cseq."""
+an integer attribute cseq, and for registration: domain, impi, password,
+request(method, ruri, headers) and transaction(req). It may set
+REGISTER_HEADERS (extra headers of every REGISTER) and
+INITIAL_AUTHORIZATION (send TS 24.229's empty Digest credentials with
+the IMPI in the first REGISTER, as IMS UEs do)."""
 import time
 
 from . import sip
@@ -104,6 +108,37 @@ class Call:
 
 
 class UAMixin:
+    REGISTER_HEADERS = ()
+    INITIAL_AUTHORIZATION = False
+
+    def register(self, expires=600, authorization=None, extra=()):
+        hdrs = [('Contact', '%s;expires=%d' % (self.contact, expires))]
+        hdrs += list(self.REGISTER_HEADERS)
+        hdrs.append(('Expires', str(expires)))
+        if authorization:
+            hdrs.append(('Authorization', authorization))
+        hdrs += list(extra)
+        req = self.request('REGISTER', 'sip:' + self.domain, hdrs)
+        return req, self.transaction(req)
+
+    def register_digest(self, expires=600, extra=()):
+        """REGISTER, answer the 401 with Digest (IMPI as username);
+        returns (first response, second response or None)."""
+        impi = self.impi or self.impu.split(':', 1)[1]
+        first = None
+        if self.INITIAL_AUTHORIZATION:
+            first = ('Digest username="%s", realm="%s", nonce="", '
+                     'uri="sip:%s", response=""' % (impi, self.domain,
+                                                     self.domain))
+        _, r1 = self.register(expires, first, extra)
+        if r1.status != 401:
+            return r1, None
+        auth = sip.digest_authorization(r1.get('WWW-Authenticate'),
+                                        'REGISTER', 'sip:' + self.domain,
+                                        impi, self.password)
+        _, r2 = self.register(expires, auth, extra)
+        return r1, r2
+
     """Calls and MESSAGE on top of send()/recv()/new_via()."""
 
     def next_request(self, method=None, timeout=5.0):

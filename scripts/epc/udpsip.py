@@ -136,26 +136,6 @@ class UdpUA(UAMixin):
                 return r
             got_provisional = True
 
-    def register(self, expires=600, authorization=None, extra=()):
-        hdrs = [('Contact', '%s;expires=%d' % (self.contact, expires)),
-                ('Expires', str(expires))]
-        if authorization:
-            hdrs.append(('Authorization', authorization))
-        hdrs += list(extra)
-        req = self.request('REGISTER', 'sip:' + self.domain, hdrs)
-        return req, self.transaction(req)
-
-    def register_digest(self, expires=600, extra=()):
-        """REGISTER, answer the 401 with Digest (IMPI as username)."""
-        impi = self.impi or self.impu.split(':', 1)[1]
-        _, r1 = self.register(expires, None, extra)
-        if r1.status != 401:
-            return r1, None
-        auth = sip.digest_authorization(r1.get('WWW-Authenticate'),
-                                        'REGISTER', 'sip:' + self.domain,
-                                        impi, self.password)
-        _, r2 = self.register(expires, auth, extra)
-        return r1, r2
 
 
 def main():

@@ -212,7 +212,10 @@ class WsClient:
 
 class WicUA(UAMixin):
     """A WebRTC IMS Client over WebSocket, as far as SIP goes (calls,
-    dialogs and MESSAGE come from UAMixin)."""
+    dialogs, MESSAGE and registration come from UAMixin)."""
+
+    REGISTER_HEADERS = (('Supported', 'path, outbound, gruu'),)
+    INITIAL_AUTHORIZATION = True
 
     def __init__(self, ws, impu, impi=None, password=None, domain=None):
         self.ws = ws
@@ -273,27 +276,3 @@ class WicUA(UAMixin):
                           sip.param(m.get('Via', ''), 'branch') == branch)
             if r.status >= 200:
                 return r
-
-    def register(self, expires=600, authorization=None, extra=()):
-        hdrs = [('Contact', '%s;expires=%d' % (self.contact, expires)),
-                ('Supported', 'path, outbound, gruu'),
-                ('Expires', str(expires))]
-        if authorization:
-            hdrs.append(('Authorization', authorization))
-        hdrs += list(extra)
-        req = self.request('REGISTER', 'sip:' + self.domain, hdrs)
-        return req, self.transaction(req)
-
-    def register_digest(self, expires=600, extra=()):
-        """REGISTER, answer the 401 with Digest (IMPI as username)."""
-        impi = self.impi or self.impu.split(':', 1)[1]
-        empty = ('Digest username="%s", realm="%s", nonce="", uri="sip:%s", '
-                 'response=""' % (impi, self.domain, self.domain))
-        _, r1 = self.register(expires, empty, extra)
-        if r1.status != 401:
-            return r1, None
-        auth = sip.digest_authorization(r1.get('WWW-Authenticate'),
-                                        'REGISTER', 'sip:' + self.domain,
-                                        impi, self.password)
-        _, r2 = self.register(expires, auth, extra)
-        return r1, r2
