@@ -14,11 +14,40 @@
 #include <string.h>
 
 #include "eimsagw_sess.h"
+#include "eimsagw_set.h"
 
 epc_span_t eimsagw_sess_str(const eimsagw_sess_t *s, eimsagw_ref_t r)
 {
 	epc_span_t out = {r.len ? s->pool + r.off : NULL, r.len};
 	return out;
+}
+
+uint64_t eimsagw_fork_key(epc_span_t branch)
+{
+	uint64_t k = eimsagw_hash64(branch, EPC_SPAN_NULL);
+
+	return k ? k : 1;
+}
+
+int eimsagw_sess_forks_pending(const eimsagw_sess_t *s)
+{
+	uint32_t i;
+	int n = 0;
+
+	for(i = 0; i < s->nforks && i < EIMSAGW_FORK_MAX; i++)
+		n += s->forks[i].state == EIMSAGW_FORK_PENDING;
+	return n;
+}
+
+static eimsagw_fork_t *fork_find(eimsagw_sess_t *s, uint64_t key)
+{
+	uint32_t i;
+
+	for(i = 0; i < s->nforks && i < EIMSAGW_FORK_MAX; i++) {
+		if(s->forks[i].key == key)
+			return &s->forks[i];
+	}
+	return NULL;
 }
 
 static int pool_add(eimsagw_sess_t *s, epc_span_t v, eimsagw_ref_t *r)
@@ -169,6 +198,24 @@ static int act_end(eimsagw_sess_t *s, eimsagw_actions_t *a, const char *why)
 	return 1;
 }
 
+/* A fork is over (failed, cancelled, not anchored): the call ends when it
+ * was never answered and no other fork is still pending. */
+static int fork_over(eimsagw_sess_t *s, eimsagw_actions_t *a, uint64_t key,
+		uint32_t how, const char *why)
+{
+	eimsagw_fork_t *f = fork_find(s, key);
+
+	if(f) {
+		if(f->state == EIMSAGW_FORK_PENDING)
+			f->state = how;
+	} else if(s->nforks) {
+		return 0; /* a transaction this session does not know */
+	}
+	if(s->state >= EIMSAGW_S_CONFIRMED || eimsagw_sess_forks_pending(s))
+		return 0;
+	return act_end(s, a, why);
+}
+
 static eimsagw_prof_t profile_for(eimsagw_op_t op, int dest_side)
 {
 	if(op == EIMSAGW_A_OFFER)
@@ -228,27 +275,45 @@ static int req_invite(
 		eimsagw_sess_t *s, const eimsagw_event_t *ev, eimsagw_actions_t *a)
 {
 	int role = sender_role(s, ev);
-
+	int added = 0, rc;
 	const char *why = "re-INVITE offer";
 
 	if(ev->to_tag.len == 0) {
-		/* Again on the same sides: another branch of the same call (the
-		 * S-CSCF forking to several contacts behind this eP-CSCF, or a
-		 * re-send): each copy carries the same offer and gets it rewritten;
-		 * the AGW keeps one offer and one answering branch at a time. */
-		if(s->state >= EIMSAGW_S_CONFIRMED)
-			return 0;
-		why = s->state == EIMSAGW_S_NEW ? "INVITE offer"
-										: "INVITE offer (another branch)";
+		/* Each parallel fork of the initial INVITE toward this eP-CSCF (the
+		 * S-CSCF forking to several contacts of the user) has its own top
+		 * Via branch: a new branch joins the session and gets the same
+		 * offer rewritten; the same branch again (a retransmission tm did
+		 * not absorb yet) is rewritten again and counts once. */
+		eimsagw_fork_t *f = fork_find(s, ev->fork);
+		if(f) {
+			why = "INVITE offer (again)";
+		} else {
+			if(s->state >= EIMSAGW_S_CONFIRMED)
+				return EIMSAGW_SESS_E_LATE;
+			if(s->nforks >= EIMSAGW_FORK_MAX)
+				return EIMSAGW_SESS_E_FORKS;
+			f = &s->forks[s->nforks++];
+			f->key = ev->fork;
+			f->state = EIMSAGW_FORK_PENDING;
+			added = 1;
+			why = s->nforks == 1 ? "INVITE offer"
+								 : "INVITE offer (parallel fork)";
+		}
 		if(s->state == EIMSAGW_S_NEW)
 			s->state = EIMSAGW_S_OFFERED;
 		role = EIMSAGW_ROLE_CALLER;
 	}
 	s->inv_offer = ev->has_sdp ? role : EIMSAGW_ROLE_NONE;
 	s->inv_answered = 0;
+	a->new_fork = added;
 	if(!ev->has_sdp)
 		return 0;
-	return act_sdp(s, ev, a, EIMSAGW_A_OFFER, role, why);
+	rc = act_sdp(s, ev, a, EIMSAGW_A_OFFER, role, why);
+	/* every copy of the initial offer under the one via-branch, so the AGW
+	 * answers each with the same SDP */
+	if(ev->to_tag.len == 0 && a->via_branch.len == 0)
+		a->via_branch = act_copy(a, EPC_SPAN_LIT(EIMSAGW_VIA_BRANCH));
+	return rc;
 }
 
 static int on_request(
@@ -287,8 +352,12 @@ static int on_request(
 				return 0;
 			return act_end(s, a, "BYE");
 		case EIMSAGW_M_CANCEL:
+			/* a CANCEL has the branch of the INVITE it cancels: that fork
+			 * is over; one of an unknown branch cancels the call */
 			if(s->state >= EIMSAGW_S_CONFIRMED)
 				return 0;
+			if(fork_find(s, ev->fork))
+				return fork_over(s, a, ev->fork, EIMSAGW_FORK_FAILED, "CANCEL");
 			return act_end(s, a, "CANCEL");
 		default:
 			return 0;
@@ -307,8 +376,11 @@ static int rpl_invite(
 
 	if(ev->status <= 100)
 		return 0;
-	if(!initial && !is_confirmed_dialog(s, ev))
-		return 0; /* 2xx of another fork after the first one */
+	if(!initial && !is_confirmed_dialog(s, ev)) {
+		/* another fork after the first 2xx: its SDP must neither move the
+		 * confirmed call's media at the AGW nor pass unrewritten */
+		return ev->has_sdp && ev->status < 300 ? EIMSAGW_SESS_E_LATE : 0;
+	}
 	if(ev->status >= 300) {
 		/* initial: the whole call ends with the final reply (TM_FAILED);
 		 * re-offer rejected: the AGW has no rollback, media continues */
@@ -392,13 +464,15 @@ int eimsagw_step(
 		case EIMSAGW_EV_REPLY:
 			return on_reply(s, ev, out);
 		case EIMSAGW_EV_TM_FAILED:
-			if(s->state >= EIMSAGW_S_CONFIRMED)
-				return 0;
-			return act_end(s, out, "INVITE failed");
-		case EIMSAGW_EV_TM_ANSWERED:
+			return fork_over(
+					s, out, ev->fork, EIMSAGW_FORK_FAILED, "INVITE failed");
+		case EIMSAGW_EV_TM_ANSWERED: {
 			/* the call is confirmed even when the script passed only the
 			 * SDP-carrying replies (e.g. a 2xx without SDP after an answer
 			 * in a reliable 183) */
+			eimsagw_fork_t *f = fork_find(s, ev->fork);
+			if(f && f->state == EIMSAGW_FORK_PENDING)
+				f->state = EIMSAGW_FORK_ANSWERED;
 			if(s->state < EIMSAGW_S_CONFIRMED && ev->to_tag.len) {
 				if(ev->to_tag.len > EIMSAGW_TAG_MAX
 						|| pool_add(s, ev->to_tag, &s->conf_tag) < 0)
@@ -408,11 +482,26 @@ int eimsagw_step(
 				s->confirmed_at = ev->now;
 			}
 			return 0;
+		}
 		case EIMSAGW_EV_TM_GONE:
-			if(s->state >= EIMSAGW_S_CONFIRMED)
-				return 0;
-			return act_end(s, out, "INVITE transaction ended unanswered");
+			return fork_over(s, out, ev->fork, EIMSAGW_FORK_FAILED,
+					"INVITE transaction ended unanswered");
+		case EIMSAGW_EV_FORK_ABORT:
+			return fork_over(s, out, ev->fork, EIMSAGW_FORK_FAILED,
+					"media not anchored");
 		case EIMSAGW_EV_DLG_ENDED:
+			/* Before the answer the forks' transactions tell (the dialog
+			 * module may follow only the first fork, or fail one fork's
+			 * dialog while others ring); after it, only the end of the
+			 * confirmed dialog (its callee tag) ends the call, not that of
+			 * a failed fork's dialog or of a second 2xx's */
+			if(s->state < EIMSAGW_S_CONFIRMED) {
+				if(eimsagw_sess_forks_pending(s))
+					return 0;
+				return act_end(s, out, "dialog ended");
+			}
+			if(!epc_span_eq(ev->to_tag, eimsagw_sess_str(s, s->conf_tag)))
+				return 0;
 			return act_end(s, out, "dialog ended");
 		case EIMSAGW_EV_DELETE:
 			return act_end(s, out, "deleted");

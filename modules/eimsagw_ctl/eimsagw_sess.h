@@ -31,8 +31,19 @@
  * via-branch; rtpengine 10.5 then keeps ONE answerer branch and replaces
  * it on each answer with a new to-tag - which is right, because every fork
  * received the same offer (the same AGW port toward IMS). After the first
- * 2xx, answers from other to-tags are ignored (those dialogs are torn down
- * by the UAC) so they cannot take over the confirmed dialog's media.
+ * 2xx, SDP from other to-tags is refused (EIMSAGW_SESS_E_LATE: those
+ * dialogs are torn down by the UAC) so it cannot take over the confirmed
+ * dialog's media, nor reach the other side unrewritten.
+ *
+ * Parallel forks TOWARD this eP-CSCF (the S-CSCF forking an initial
+ * INVITE to several contacts of one user behind it): each copy has the
+ * same Call-ID and From tag but its own top Via branch, and is its own
+ * INVITE transaction here. The session keeps one fork per branch
+ * (eimsagw_fork_key()); every fork gets the same offer at the AGW (same
+ * via-branch: rtpengine 10.5 returns the same SDP), the final reply or
+ * the end of each fork's transaction (tm events) is counted once, and an
+ * unanswered session ends only when no fork is pending any more. A 2xx of
+ * any fork confirms the call; later failures of other forks do nothing.
  *
  * A WIC-to-WIC call through the IMS core passes the eP-CSCF twice with the
  * same Call-ID and from-tag (originating pass received from W2, terminating
@@ -54,12 +65,18 @@
 #define EIMSAGW_TAG_MAX 128
 #define EIMSAGW_POOL_MAX 1024
 #define EIMSAGW_BRANCH_MAX 4
+#define EIMSAGW_FORK_MAX 8 /* parallel forks (INVITE branches) per session */
 #define EIMSAGW_VIA_BRANCH "eimsagw"
 #define EIMSAGW_SPIRAL_SUFFIX "~mt"
 #define EIMSAGW_ACT_BUF 1024
 
-#define EIMSAGW_SESS_E_LONG -60 /* Call-ID or tag too long to anchor */
-#define EIMSAGW_SESS_E_ARG -61	/* event cannot create a session */
+#define EIMSAGW_SESS_E_LONG -60	 /* Call-ID or tag too long to anchor */
+#define EIMSAGW_SESS_E_ARG -61	 /* event cannot create a session */
+#define EIMSAGW_SESS_E_FORKS -62 /* more parallel forks than EIMSAGW_FORK_MAX */
+/* SDP of a fork that lost: a new fork of an initial INVITE after the call
+ * was answered, or an answer/offer in a reply of another to-tag after the
+ * 2xx; not anchored (the AGW would move the confirmed call's media) */
+#define EIMSAGW_SESS_E_LATE -63
 
 typedef enum eimsagw_method
 {
@@ -81,7 +98,8 @@ typedef enum eimsagw_evkind
 	EIMSAGW_EV_TM_GONE,		/* initial INVITE transaction freed */
 	EIMSAGW_EV_DLG_ENDED,	/* dialog terminated, expired, failed, freed */
 	EIMSAGW_EV_DELETE,		/* script or RPC: delete now */
-	EIMSAGW_EV_SWEEP		/* periodic check of stale sessions */
+	EIMSAGW_EV_SWEEP,		/* periodic check of stale sessions */
+	EIMSAGW_EV_FORK_ABORT	/* the fork's offer could not be anchored */
 } eimsagw_evkind_t;
 
 typedef struct eimsagw_event
@@ -92,9 +110,13 @@ typedef struct eimsagw_event
 	int has_sdp;
 	int reliable; /* provisional reply with RSeq (RFC 3262) */
 	int rx_side;  /* EIMSAGW_SIDE_W2/MW; AUTO = any (non-SIP events) */
+	/* the initial INVITE transaction (fork) of the event: eimsagw_fork_key()
+	 * of the top Via branch of the INVITE as received; for initial INVITE
+	 * and CANCEL requests and the TM_* and FORK_ABORT events */
+	uint64_t fork;
 	epc_span_t call_id;
 	epc_span_t from_tag;
-	epc_span_t to_tag;
+	epc_span_t to_tag; /* DLG_ENDED: the dialog's callee tag ("" if none) */
 	int64_t now;
 	int64_t early_timeout; /* SWEEP: end unanswered sessions this old */
 	int64_t lifetime;	   /* SWEEP: end sessions idle this long (0 off) */
@@ -119,6 +141,16 @@ typedef struct eimsagw_ref
 	uint16_t len;
 } eimsagw_ref_t;
 
+#define EIMSAGW_FORK_PENDING 1	/* its INVITE transaction has no final reply */
+#define EIMSAGW_FORK_ANSWERED 2 /* 2xx */
+#define EIMSAGW_FORK_FAILED 3	/* final >= 300, CANCEL, gone, not anchored */
+
+typedef struct eimsagw_fork
+{
+	uint64_t key;
+	uint32_t state;
+} eimsagw_fork_t;
+
 typedef struct eimsagw_sess
 {
 	uint64_t id; /* set by the glue */
@@ -139,6 +171,8 @@ typedef struct eimsagw_sess
 	eimsagw_ref_t conf_tag;
 	eimsagw_ref_t branches[EIMSAGW_BRANCH_MAX]; /* callee tags seen */
 	uint32_t nbranches;
+	eimsagw_fork_t forks[EIMSAGW_FORK_MAX]; /* initial INVITE transactions */
+	uint32_t nforks;
 	uint32_t pool_len;
 	char pool[EIMSAGW_POOL_MAX];
 } eimsagw_sess_t;
@@ -167,7 +201,8 @@ typedef struct eimsagw_actions
 	eimsagw_prof_t profile; /* offer/answer */
 	int rewrite;			/* replace the message SDP with the AGW's */
 	int end;				/* session over: remove it after the command */
-	const char *why;		/* short reason, for logs */
+	int new_fork;	 /* the event added a fork (abort it if the offer fails) */
+	const char *why; /* short reason, for logs */
 	/* ng identifiers; they point into buf, valid while this struct is */
 	epc_span_t call_id;
 	epc_span_t from_tag;
@@ -176,6 +211,12 @@ typedef struct eimsagw_actions
 	size_t used;
 	char buf[EIMSAGW_ACT_BUF];
 } eimsagw_actions_t;
+
+/** Fork key of an initial INVITE from its top Via branch (never 0). */
+uint64_t eimsagw_fork_key(epc_span_t branch);
+
+/** Forks of s whose INVITE transaction has no final reply yet. */
+int eimsagw_sess_forks_pending(const eimsagw_sess_t *s);
 
 /** Text of a session string. */
 epc_span_t eimsagw_sess_str(const eimsagw_sess_t *s, eimsagw_ref_t r);
@@ -199,7 +240,9 @@ int eimsagw_sess_init(eimsagw_sess_t *s, const eimsagw_event_t *ev, int spiral);
 
 /**
  * Advance s by ev; *out receives the ng command to send (op NONE: none).
- * @return 1 if out->op is set, 0 if nothing to do, EIMSAGW_SESS_E_LONG
+ * @return 1 if out->op is set, 0 if nothing to do, EIMSAGW_SESS_E_LONG,
+ * EIMSAGW_SESS_E_FORKS or EIMSAGW_SESS_E_LATE (nothing to send; the
+ * message's SDP must not be forwarded as it is)
  */
 int eimsagw_step(
 		eimsagw_sess_t *s, const eimsagw_event_t *ev, eimsagw_actions_t *out);

@@ -35,6 +35,8 @@ typedef struct step
 	const char *ngto; /* "" = absent */
 	int via;		  /* via-branch expected */
 	int state;		  /* state after, -1: don't care */
+	uint64_t fork;	  /* fork key of the event (INVITE branch) */
+	int rc;			  /* < 0: the error expected (no command) */
 } step_t;
 
 static void run(const char *name, const step_t *st, size_t n, int reliable)
@@ -57,6 +59,7 @@ static void run(const char *name, const step_t *st, size_t n, int reliable)
 		ev.call_id = S("call-1@host");
 		ev.from_tag = S(st[i].from);
 		ev.to_tag = S(st[i].to);
+		ev.fork = st[i].fork;
 		ev.now = 1000 + (int64_t)i;
 		if(i == 0) {
 			assert_true(eimsagw_sess_creates(&ev));
@@ -65,9 +68,9 @@ static void run(const char *name, const step_t *st, size_t n, int reliable)
 			assert_int_not_equal(eimsagw_sess_match(&s, &ev), EIMSAGW_MATCH_NO);
 		}
 		rc = eimsagw_step(&s, &ev, &a);
-		if(rc < 0 || (int)a.op != st[i].op)
-			fail_msg("%s step %zu: rc %d op %d, want op %d", name, i, rc,
-					(int)a.op, st[i].op);
+		if((st[i].rc < 0 ? rc != st[i].rc : rc < 0) || (int)a.op != st[i].op)
+			fail_msg("%s step %zu: rc %d op %d, want rc %d op %d", name, i, rc,
+					(int)a.op, st[i].rc, st[i].op);
 		if(st[i].state >= 0 && (int)s.state != st[i].state)
 			fail_msg("%s step %zu: state %s, want %s", name, i,
 					eimsagw_state_name(s.state),
@@ -108,27 +111,27 @@ static void run(const char *name, const step_t *st, size_t n, int reliable)
 static void test_originating(void **state)
 {
 	static const step_t t[] = {
-			{REQ, INV, 0, 1, W2, "a", "", OFF, OI, "a", "", 1, S_OFF},
-			{RPL, INV, 100, 0, MW, "a", "", NONE, -1, "", "", 0, S_OFF},
-			{RPL, INV, 180, 0, MW, "a", "b", NONE, -1, "", "", 0, S_EAR},
-			{RPL, INV, 183, 1, MW, "a", "b", ANS, AW, "a", "b", 1, S_EAR},
-			{RPL, INV, 200, 1, MW, "a", "b", ANS, AW, "a", "b", 1, S_CON},
-			{REQ, EIMSAGW_M_ACK, 0, 0, W2, "a", "b", NONE, -1, "", "", 0,
-					S_CON},
+			{REQ, INV, 0, 1, W2, "a", "", OFF, OI, "a", "", 1, S_OFF, 0, 0},
+			{RPL, INV, 100, 0, MW, "a", "", NONE, -1, "", "", 0, S_OFF, 0, 0},
+			{RPL, INV, 180, 0, MW, "a", "b", NONE, -1, "", "", 0, S_EAR, 0, 0},
+			{RPL, INV, 183, 1, MW, "a", "b", ANS, AW, "a", "b", 1, S_EAR, 0, 0},
+			{RPL, INV, 200, 1, MW, "a", "b", ANS, AW, "a", "b", 1, S_CON, 0, 0},
+			{REQ, EIMSAGW_M_ACK, 0, 0, W2, "a", "b", NONE, -1, "", "", 0, S_CON,
+					0, 0},
 			/* hold */
-			{REQ, INV, 0, 1, W2, "a", "b", OFF, OI, "a", "b", 0, S_CON},
-			{RPL, INV, 200, 1, MW, "a", "b", ANS, AW, "a", "b", 0, S_CON},
+			{REQ, INV, 0, 1, W2, "a", "b", OFF, OI, "a", "b", 0, S_CON, 0, 0},
+			{RPL, INV, 200, 1, MW, "a", "b", ANS, AW, "a", "b", 0, S_CON, 0, 0},
 			/* resume */
-			{REQ, INV, 0, 1, W2, "a", "b", OFF, OI, "a", "b", 0, S_CON},
-			{RPL, INV, 200, 1, MW, "a", "b", ANS, AW, "a", "b", 0, S_CON},
+			{REQ, INV, 0, 1, W2, "a", "b", OFF, OI, "a", "b", 0, S_CON, 0, 0},
+			{RPL, INV, 200, 1, MW, "a", "b", ANS, AW, "a", "b", 0, S_CON, 0, 0},
 			/* re-INVITE from the IMS side: offer goes to the WIC */
-			{REQ, INV, 0, 1, MW, "b", "a", OFF, OW, "b", "a", 0, S_CON},
-			{RPL, INV, 200, 1, W2, "b", "a", ANS, AI, "b", "a", 0, S_CON},
-			{REQ, EIMSAGW_M_BYE, 0, 0, MW, "b", "a", DEL, -1, "a", "", 0,
-					S_END},
+			{REQ, INV, 0, 1, MW, "b", "a", OFF, OW, "b", "a", 0, S_CON, 0, 0},
+			{RPL, INV, 200, 1, W2, "b", "a", ANS, AI, "b", "a", 0, S_CON, 0, 0},
+			{REQ, EIMSAGW_M_BYE, 0, 0, MW, "b", "a", DEL, -1, "a", "", 0, S_END,
+					0, 0},
 			/* nothing after the end */
 			{RPL, EIMSAGW_M_BYE, 200, 0, W2, "b", "a", NONE, -1, "", "", 0,
-					S_END},
+					S_END, 0, 0},
 	};
 	(void)state;
 	RUN(t, 0);
@@ -138,51 +141,226 @@ static void test_originating(void **state)
 static void test_terminating(void **state)
 {
 	static const step_t t[] = {
-			{REQ, INV, 0, 1, MW, "i", "", OFF, OW, "i", "", 1, S_OFF},
-			{RPL, INV, 180, 0, W2, "i", "w", NONE, -1, "", "", 0, S_EAR},
-			{RPL, INV, 200, 1, W2, "i", "w", ANS, AI, "i", "w", 1, S_CON},
-			{REQ, EIMSAGW_M_BYE, 0, 0, W2, "w", "i", DEL, -1, "i", "", 0,
-					S_END},
+			{REQ, INV, 0, 1, MW, "i", "", OFF, OW, "i", "", 1, S_OFF, 0, 0},
+			{RPL, INV, 180, 0, W2, "i", "w", NONE, -1, "", "", 0, S_EAR, 0, 0},
+			{RPL, INV, 200, 1, W2, "i", "w", ANS, AI, "i", "w", 1, S_CON, 0, 0},
+			{REQ, EIMSAGW_M_BYE, 0, 0, W2, "w", "i", DEL, -1, "i", "", 0, S_END,
+					0, 0},
 	};
 	(void)state;
 	RUN(t, 0);
 }
 
 /* Forking: 183 from two to-tags (same via-branch: the AGW replaces the
- * branch), 200 from the second; a late 200 of the first fork and its BYE
- * do not touch the confirmed call. */
+ * branch), 200 from the second; SDP of the first fork after that is
+ * refused (not anchored, not to be forwarded) and its BYE does not touch
+ * the confirmed call. */
 static void test_forking(void **state)
 {
 	static const step_t t[] = {
-			{REQ, INV, 0, 1, W2, "a", "", OFF, OI, "a", "", 1, S_OFF},
-			{RPL, INV, 183, 1, MW, "a", "x", ANS, AW, "a", "x", 1, S_EAR},
-			{RPL, INV, 183, 1, MW, "a", "y", ANS, AW, "a", "y", 1, S_EAR},
-			/* the same INVITE once more (another branch): offered again */
-			{REQ, INV, 0, 1, W2, "a", "", OFF, OI, "a", "", 1, S_EAR},
-			{RPL, INV, 200, 1, MW, "a", "y", ANS, AW, "a", "y", 1, S_CON},
-			{REQ, INV, 0, 1, W2, "a", "", NONE, -1, "", "", 0, S_CON},
-			{RPL, INV, 200, 1, MW, "a", "x", NONE, -1, "", "", 0, S_CON},
-			{RPL, INV, 183, 1, MW, "a", "x", NONE, -1, "", "", 0, S_CON},
-			{REQ, EIMSAGW_M_BYE, 0, 0, W2, "a", "x", NONE, -1, "", "", 0,
-					S_CON},
-			{REQ, EIMSAGW_M_BYE, 0, 0, W2, "a", "y", DEL, -1, "a", "", 0,
-					S_END},
+			{REQ, INV, 0, 1, W2, "a", "", OFF, OI, "a", "", 1, S_OFF, 0, 0},
+			{RPL, INV, 183, 1, MW, "a", "x", ANS, AW, "a", "x", 1, S_EAR, 0, 0},
+			{RPL, INV, 183, 1, MW, "a", "y", ANS, AW, "a", "y", 1, S_EAR, 0, 0},
+			/* the same INVITE once more (same branch): offered again */
+			{REQ, INV, 0, 1, W2, "a", "", OFF, OI, "a", "", 1, S_EAR, 0, 0},
+			{RPL, INV, 200, 1, MW, "a", "y", ANS, AW, "a", "y", 1, S_CON, 0, 0},
+			/* a retransmission of it still gets the one offer */
+			{REQ, INV, 0, 1, W2, "a", "", OFF, OI, "a", "", 1, S_CON, 0, 0},
+			/* a new branch of the initial INVITE after the answer */
+			{REQ, INV, 0, 1, W2, "a", "", NONE, -1, "", "", 0, S_CON, 2,
+					EIMSAGW_SESS_E_LATE},
+			{RPL, INV, 200, 1, MW, "a", "x", NONE, -1, "", "", 0, S_CON, 0,
+					EIMSAGW_SESS_E_LATE},
+			{RPL, INV, 183, 1, MW, "a", "x", NONE, -1, "", "", 0, S_CON, 0,
+					EIMSAGW_SESS_E_LATE},
+			{RPL, INV, 200, 0, MW, "a", "x", NONE, -1, "", "", 0, S_CON, 0, 0},
+			{REQ, EIMSAGW_M_BYE, 0, 0, W2, "a", "x", NONE, -1, "", "", 0, S_CON,
+					0, 0},
+			{REQ, EIMSAGW_M_BYE, 0, 0, W2, "a", "y", DEL, -1, "a", "", 0, S_END,
+					0, 0},
 	};
 	(void)state;
 	RUN(t, 0);
+}
+
+static void ev_init(eimsagw_event_t *ev, int kind, int rx, const char *from,
+		const char *to, int64_t now);
+
+#define AUTO EIMSAGW_SIDE_AUTO
+#define TMF EIMSAGW_EV_TM_FAILED
+#define TMA EIMSAGW_EV_TM_ANSWERED
+#define TMG EIMSAGW_EV_TM_GONE
+#define DLG EIMSAGW_EV_DLG_ENDED
+#define ABRT EIMSAGW_EV_FORK_ABORT
+#define CAN EIMSAGW_M_CANCEL
+#define BYE EIMSAGW_M_BYE
+
+/* The S-CSCF forks an IMS offer to two WICs of one user (forks 1 and 2,
+ * two INVITE transactions here): both get the offer with the same
+ * via-branch; WIC 1 answers 486 while WIC 2 rings - the failed fork's
+ * transaction and dialog do not end the call - then WIC 2 answers. */
+static void test_parallel_busy_then_answer(void **state)
+{
+	static const step_t t[] = {
+			{REQ, INV, 0, 1, MW, "i", "", OFF, OW, "i", "", 1, S_OFF, 1, 0},
+			{REQ, INV, 0, 1, MW, "i", "", OFF, OW, "i", "", 1, S_OFF, 2, 0},
+			{RPL, INV, 180, 0, W2, "i", "w2", NONE, -1, "", "", 0, S_EAR, 0, 0},
+			{RPL, INV, 486, 0, W2, "i", "w1", NONE, -1, "", "", 0, S_EAR, 0, 0},
+			/* the dialog module may fail the dialog of fork 1 first */
+			{DLG, INV, 0, 0, AUTO, "i", "", NONE, -1, "", "", 0, S_EAR, 0, 0},
+			{TMF, INV, 486, 0, AUTO, "i", "", NONE, -1, "", "", 0, S_EAR, 1, 0},
+			{TMF, INV, 486, 0, AUTO, "i", "", NONE, -1, "", "", 0, S_EAR, 1, 0},
+			{TMG, INV, 0, 0, AUTO, "i", "", NONE, -1, "", "", 0, S_EAR, 1, 0},
+			{RPL, INV, 200, 1, W2, "i", "w2", ANS, AI, "i", "w2", 1, S_CON, 0,
+					0},
+			{TMA, INV, 200, 0, AUTO, "i", "w2", NONE, -1, "", "", 0, S_CON, 2,
+					0},
+			{TMG, INV, 0, 0, AUTO, "i", "", NONE, -1, "", "", 0, S_CON, 2, 0},
+			/* fork 1's dialog freed (no callee tag), a second 2xx's dialog
+			 * ended: not the call's */
+			{DLG, INV, 0, 0, AUTO, "i", "", NONE, -1, "", "", 0, S_CON, 0, 0},
+			{DLG, INV, 0, 0, AUTO, "i", "w1", NONE, -1, "", "", 0, S_CON, 0, 0},
+			{REQ, BYE, 0, 0, W2, "w2", "i", DEL, -1, "i", "", 0, S_END, 0, 0},
+	};
+	(void)state;
+	RUN(t, 0);
+}
+
+/* Both forks fail: the call ends with the last one, once. */
+static void test_parallel_all_fail(void **state)
+{
+	static const step_t t[] = {
+			{REQ, INV, 0, 1, MW, "i", "", OFF, OW, "i", "", 1, S_OFF, 1, 0},
+			{REQ, INV, 0, 1, MW, "i", "", OFF, OW, "i", "", 1, S_OFF, 2, 0},
+			{RPL, INV, 180, 0, W2, "i", "w1", NONE, -1, "", "", 0, S_EAR, 0, 0},
+			{TMF, INV, 486, 0, AUTO, "i", "", NONE, -1, "", "", 0, S_EAR, 2, 0},
+			/* a transaction the session does not know changes nothing */
+			{TMF, INV, 486, 0, AUTO, "i", "", NONE, -1, "", "", 0, S_EAR, 7, 0},
+			{TMG, INV, 0, 0, AUTO, "i", "", DEL, -1, "i", "", 0, S_END, 1, 0},
+			{TMF, INV, 486, 0, AUTO, "i", "", NONE, -1, "", "", 0, S_END, 1, 0},
+			{DLG, INV, 0, 0, AUTO, "i", "", NONE, -1, "", "", 0, S_END, 0, 0},
+	};
+	(void)state;
+	RUN(t, 0);
+}
+
+/* CANCEL of every fork (the caller gave up): each CANCEL carries its
+ * fork's branch; the last one ends the call. */
+static void test_parallel_cancel(void **state)
+{
+	static const step_t t[] = {
+			{REQ, INV, 0, 1, MW, "i", "", OFF, OW, "i", "", 1, S_OFF, 1, 0},
+			{REQ, INV, 0, 1, MW, "i", "", OFF, OW, "i", "", 1, S_OFF, 2, 0},
+			{RPL, INV, 180, 0, W2, "i", "w1", NONE, -1, "", "", 0, S_EAR, 0, 0},
+			{RPL, INV, 180, 0, W2, "i", "w2", NONE, -1, "", "", 0, S_EAR, 0, 0},
+			{REQ, CAN, 0, 0, MW, "i", "", NONE, -1, "", "", 0, S_EAR, 2, 0},
+			{REQ, CAN, 0, 0, MW, "i", "", DEL, -1, "i", "", 0, S_END, 1, 0},
+			{TMF, INV, 487, 0, AUTO, "i", "", NONE, -1, "", "", 0, S_END, 1, 0},
+	};
+	(void)state;
+	RUN(t, 0);
+}
+
+/* A fork whose offer the AGW did not take is over; the call lives on
+ * with the other fork and ends with it. */
+static void test_parallel_abort(void **state)
+{
+	static const step_t t[] = {
+			{REQ, INV, 0, 1, MW, "i", "", OFF, OW, "i", "", 1, S_OFF, 1, 0},
+			{REQ, INV, 0, 1, MW, "i", "", OFF, OW, "i", "", 1, S_OFF, 2, 0},
+			{ABRT, INV, 0, 0, AUTO, "i", "", NONE, -1, "", "", 0, S_OFF, 2, 0},
+			{TMF, INV, 480, 0, AUTO, "i", "", DEL, -1, "i", "", 0, S_END, 1, 0},
+	};
+	static const step_t one[] = {
+			{REQ, INV, 0, 1, W2, "a", "", OFF, OI, "a", "", 1, S_OFF, 1, 0},
+			{ABRT, INV, 0, 0, AUTO, "a", "", DEL, -1, "a", "", 0, S_END, 1, 0},
+	};
+	(void)state;
+	RUN(t, 0);
+	RUN(one, 0);
+}
+
+/* One eimsagw_sess_t per call: forks are bounded; what a fork reports is
+ * counted once (retransmissions and repeated tm events). */
+static void test_fork_bookkeeping(void **state)
+{
+	eimsagw_sess_t s;
+	eimsagw_event_t ev;
+	eimsagw_actions_t a;
+	uint64_t k;
+
+	(void)state;
+	assert_int_not_equal(eimsagw_fork_key(EPC_SPAN_NULL), 0);
+	assert_int_not_equal(
+			eimsagw_fork_key(S("z9hG4bK.1")), eimsagw_fork_key(S("z9hG4bK.2")));
+	assert_int_equal(
+			eimsagw_fork_key(S("z9hG4bK.1")), eimsagw_fork_key(S("z9hG4bK.1")));
+	ev_init(&ev, REQ, MW, "i", "", 1);
+	assert_int_equal(eimsagw_sess_init(&s, &ev, 0), 0);
+	for(k = 1; k <= EIMSAGW_FORK_MAX; k++) {
+		ev.fork = k;
+		assert_int_equal(eimsagw_step(&s, &ev, &a), 1);
+		assert_int_equal(a.op, OFF);
+		assert_int_equal(a.new_fork, 1);
+		assert_int_equal(a.via_branch.len, strlen(EIMSAGW_VIA_BRANCH));
+		/* the same branch again: rewritten, not counted */
+		assert_int_equal(eimsagw_step(&s, &ev, &a), 1);
+		assert_int_equal(a.new_fork, 0);
+		assert_int_equal(eimsagw_sess_forks_pending(&s), (int)k);
+	}
+	ev.fork = k;
+	assert_int_equal(eimsagw_step(&s, &ev, &a), EIMSAGW_SESS_E_FORKS);
+	assert_int_equal(a.op, NONE);
+	assert_int_equal(s.nforks, EIMSAGW_FORK_MAX);
+	/* every fork but the last fails, some twice; then the last one */
+	for(k = 1; k < EIMSAGW_FORK_MAX; k++) {
+		ev_init(&ev, k & 1 ? EIMSAGW_EV_TM_FAILED : EIMSAGW_EV_TM_GONE,
+				EIMSAGW_SIDE_AUTO, "i", "", 2);
+		ev.fork = k;
+		assert_int_equal(eimsagw_step(&s, &ev, &a), 0);
+		assert_int_equal(eimsagw_step(&s, &ev, &a), 0);
+		assert_int_equal(
+				eimsagw_sess_forks_pending(&s), (int)(EIMSAGW_FORK_MAX - k));
+	}
+	ev.fork = EIMSAGW_FORK_MAX;
+	assert_int_equal(eimsagw_step(&s, &ev, &a), 1);
+	assert_int_equal(a.op, DEL);
+	assert_int_equal(s.state, S_END);
+	assert_int_equal(eimsagw_sess_forks_pending(&s), 0);
+
+	/* INVITE without SDP (late offer): the fork counts all the same */
+	ev_init(&ev, REQ, MW, "i", "", 1);
+	ev.has_sdp = 0;
+	ev.fork = 5;
+	assert_int_equal(eimsagw_sess_init(&s, &ev, 0), 0);
+	assert_int_equal(eimsagw_step(&s, &ev, &a), 0);
+	assert_int_equal(a.new_fork, 1);
+	assert_int_equal(eimsagw_sess_forks_pending(&s), 1);
+	ev_init(&ev, EIMSAGW_EV_DLG_ENDED, EIMSAGW_SIDE_AUTO, "i", "", 2);
+	assert_int_equal(eimsagw_step(&s, &ev, &a), 0); /* fork still pending */
+	ev_init(&ev, EIMSAGW_EV_TM_ANSWERED, EIMSAGW_SIDE_AUTO, "i", "w", 3);
+	ev.fork = 5;
+	assert_int_equal(eimsagw_step(&s, &ev, &a), 0);
+	assert_int_equal(s.state, S_CON);
+	assert_int_equal(s.forks[0].state, EIMSAGW_FORK_ANSWERED);
+	ev_init(&ev, EIMSAGW_EV_DLG_ENDED, EIMSAGW_SIDE_AUTO, "i", "x", 4);
+	assert_int_equal(eimsagw_step(&s, &ev, &a), 0);
+	ev.to_tag = S("w");
+	assert_int_equal(eimsagw_step(&s, &ev, &a), 1);
+	assert_string_equal(a.why, "dialog ended");
 }
 
 /* CANCEL before the answer; a 487 and the tm failure afterwards are no-ops. */
 static void test_cancel(void **state)
 {
 	static const step_t t[] = {
-			{REQ, INV, 0, 1, W2, "a", "", OFF, OI, "a", "", 1, S_OFF},
-			{RPL, INV, 180, 0, MW, "a", "b", NONE, -1, "", "", 0, S_EAR},
+			{REQ, INV, 0, 1, W2, "a", "", OFF, OI, "a", "", 1, S_OFF, 0, 0},
+			{RPL, INV, 180, 0, MW, "a", "b", NONE, -1, "", "", 0, S_EAR, 0, 0},
 			{REQ, EIMSAGW_M_CANCEL, 0, 0, W2, "a", "", DEL, -1, "a", "", 0,
-					S_END},
-			{RPL, INV, 487, 0, MW, "a", "b", NONE, -1, "", "", 0, S_END},
+					S_END, 0, 0},
+			{RPL, INV, 487, 0, MW, "a", "b", NONE, -1, "", "", 0, S_END, 0, 0},
 			{EIMSAGW_EV_TM_FAILED, INV, 487, 0, W2, "a", "", NONE, -1, "", "",
-					0, S_END},
+					0, S_END, 0, 0},
 	};
 	(void)state;
 	RUN(t, 0);
@@ -193,10 +371,10 @@ static void test_cancel(void **state)
 static void test_busy(void **state)
 {
 	static const step_t t[] = {
-			{REQ, INV, 0, 1, W2, "a", "", OFF, OI, "a", "", 1, S_OFF},
-			{RPL, INV, 486, 0, MW, "a", "b", NONE, -1, "", "", 0, S_OFF},
+			{REQ, INV, 0, 1, W2, "a", "", OFF, OI, "a", "", 1, S_OFF, 0, 0},
+			{RPL, INV, 486, 0, MW, "a", "b", NONE, -1, "", "", 0, S_OFF, 0, 0},
 			{EIMSAGW_EV_TM_FAILED, INV, 486, 0, W2, "a", "", DEL, -1, "a", "",
-					0, S_END},
+					0, S_END, 0, 0},
 	};
 	(void)state;
 	RUN(t, 0);
@@ -206,12 +384,12 @@ static void test_busy(void **state)
 static void test_late_offer(void **state)
 {
 	static const step_t t[] = {
-			{REQ, INV, 0, 0, W2, "a", "", NONE, -1, "", "", 0, S_OFF},
-			{RPL, INV, 200, 1, MW, "a", "b", OFF, OW, "b", "a", 1, S_CON},
+			{REQ, INV, 0, 0, W2, "a", "", NONE, -1, "", "", 0, S_OFF, 0, 0},
+			{RPL, INV, 200, 1, MW, "a", "b", OFF, OW, "b", "a", 1, S_CON, 0, 0},
 			{REQ, EIMSAGW_M_ACK, 0, 1, W2, "a", "b", ANS, AI, "b", "a", 0,
-					S_CON},
-			{REQ, EIMSAGW_M_ACK, 0, 1, W2, "a", "b", NONE, -1, "", "", 0,
-					S_CON},
+					S_CON, 0, 0},
+			{REQ, EIMSAGW_M_ACK, 0, 1, W2, "a", "b", NONE, -1, "", "", 0, S_CON,
+					0, 0},
 	};
 	(void)state;
 	RUN(t, 0);
@@ -222,27 +400,27 @@ static void test_late_offer(void **state)
 static void test_prack_update(void **state)
 {
 	static const step_t t[] = {
-			{REQ, INV, 0, 1, W2, "a", "", OFF, OI, "a", "", 1, S_OFF},
-			{RPL, INV, 183, 1, MW, "a", "b", ANS, AW, "a", "b", 1, S_EAR},
+			{REQ, INV, 0, 1, W2, "a", "", OFF, OI, "a", "", 1, S_OFF, 0, 0},
+			{RPL, INV, 183, 1, MW, "a", "b", ANS, AW, "a", "b", 1, S_EAR, 0, 0},
 			{REQ, EIMSAGW_M_PRACK, 0, 0, W2, "a", "b", NONE, -1, "", "", 0,
-					S_EAR},
+					S_EAR, 0, 0},
 			{REQ, EIMSAGW_M_UPDATE, 0, 1, W2, "a", "b", OFF, OI, "a", "b", 1,
-					S_EAR},
+					S_EAR, 0, 0},
 			{RPL, EIMSAGW_M_UPDATE, 200, 1, MW, "a", "b", ANS, AW, "a", "b", 1,
-					S_EAR},
-			{RPL, INV, 200, 0, MW, "a", "b", NONE, -1, "", "", 0, S_CON},
+					S_EAR, 0, 0},
+			{RPL, INV, 200, 0, MW, "a", "b", NONE, -1, "", "", 0, S_CON, 0, 0},
 			/* PRACK offer from the caller, answered in the PRACK 200 */
 			{REQ, EIMSAGW_M_PRACK, 0, 1, W2, "a", "b", OFF, OI, "a", "b", 0,
-					S_CON},
+					S_CON, 0, 0},
 			{RPL, EIMSAGW_M_PRACK, 200, 1, MW, "a", "b", ANS, AW, "a", "b", 0,
-					S_CON},
+					S_CON, 0, 0},
 			/* UPDATE rejected: no answer expected any more */
 			{REQ, EIMSAGW_M_UPDATE, 0, 1, MW, "b", "a", OFF, OW, "b", "a", 0,
-					S_CON},
+					S_CON, 0, 0},
 			{RPL, EIMSAGW_M_UPDATE, 491, 0, W2, "b", "a", NONE, -1, "", "", 0,
-					S_CON},
+					S_CON, 0, 0},
 			{RPL, EIMSAGW_M_UPDATE, 200, 1, W2, "b", "a", NONE, -1, "", "", 0,
-					S_CON},
+					S_CON, 0, 0},
 	};
 	(void)state;
 	RUN(t, 1);
@@ -252,11 +430,11 @@ static void test_prack_update(void **state)
 static void test_prack_answer(void **state)
 {
 	static const step_t t[] = {
-			{REQ, INV, 0, 0, MW, "i", "", NONE, -1, "", "", 0, S_OFF},
-			{RPL, INV, 183, 1, W2, "i", "w", OFF, OI, "w", "i", 1, S_EAR},
+			{REQ, INV, 0, 0, MW, "i", "", NONE, -1, "", "", 0, S_OFF, 0, 0},
+			{RPL, INV, 183, 1, W2, "i", "w", OFF, OI, "w", "i", 1, S_EAR, 0, 0},
 			{REQ, EIMSAGW_M_PRACK, 0, 1, MW, "i", "w", ANS, AW, "w", "i", 1,
-					S_EAR},
-			{RPL, INV, 200, 0, W2, "i", "w", NONE, -1, "", "", 0, S_CON},
+					S_EAR, 0, 0},
+			{RPL, INV, 200, 0, W2, "i", "w", NONE, -1, "", "", 0, S_CON, 0, 0},
 	};
 	(void)state;
 	RUN(t, 1);
@@ -267,14 +445,14 @@ static void test_prack_answer(void **state)
 static void test_reinvite_rejected(void **state)
 {
 	static const step_t t[] = {
-			{REQ, INV, 0, 1, W2, "a", "", OFF, OI, "a", "", 1, S_OFF},
-			{RPL, INV, 200, 1, MW, "a", "b", ANS, AW, "a", "b", 1, S_CON},
-			{REQ, INV, 0, 1, W2, "a", "b", OFF, OI, "a", "b", 0, S_CON},
-			{RPL, INV, 488, 0, MW, "a", "b", NONE, -1, "", "", 0, S_CON},
-			{REQ, INV, 0, 0, MW, "b", "a", NONE, -1, "", "", 0, S_CON},
-			{RPL, INV, 200, 1, W2, "b", "a", OFF, OI, "a", "b", 0, S_CON},
+			{REQ, INV, 0, 1, W2, "a", "", OFF, OI, "a", "", 1, S_OFF, 0, 0},
+			{RPL, INV, 200, 1, MW, "a", "b", ANS, AW, "a", "b", 1, S_CON, 0, 0},
+			{REQ, INV, 0, 1, W2, "a", "b", OFF, OI, "a", "b", 0, S_CON, 0, 0},
+			{RPL, INV, 488, 0, MW, "a", "b", NONE, -1, "", "", 0, S_CON, 0, 0},
+			{REQ, INV, 0, 0, MW, "b", "a", NONE, -1, "", "", 0, S_CON, 0, 0},
+			{RPL, INV, 200, 1, W2, "b", "a", OFF, OI, "a", "b", 0, S_CON, 0, 0},
 			{REQ, EIMSAGW_M_ACK, 0, 1, MW, "b", "a", ANS, AW, "a", "b", 0,
-					S_CON},
+					S_CON, 0, 0},
 	};
 	(void)state;
 	RUN(t, 0);
@@ -484,6 +662,11 @@ int main(void)
 			cmocka_unit_test(test_originating),
 			cmocka_unit_test(test_terminating),
 			cmocka_unit_test(test_forking),
+			cmocka_unit_test(test_parallel_busy_then_answer),
+			cmocka_unit_test(test_parallel_all_fail),
+			cmocka_unit_test(test_parallel_cancel),
+			cmocka_unit_test(test_parallel_abort),
+			cmocka_unit_test(test_fork_bookkeeping),
 			cmocka_unit_test(test_cancel),
 			cmocka_unit_test(test_busy),
 			cmocka_unit_test(test_late_offer),
