@@ -38,6 +38,7 @@
 #define EIMSAGW_RC_NO_AGW -2
 #define EIMSAGW_RC_REJECTED -3
 #define EIMSAGW_RC_LIMIT -4
+#define EIMSAGW_RC_LATE -5 /* SDP of a fork after another answered the call */
 
 /* module parameters (eimsagw_ctl_mod.c) */
 extern int eimsagw_ng_timeout;
@@ -123,9 +124,10 @@ int eimsagw_table_message(
 		sip_msg_t *msg, const eimsagw_profile_t *extra, int delete_only);
 
 /** Non-SIP event for every session of a call (or one pass if rx_side);
- * cleanup: count/log as a cleanup (an end the call flow did not bring). */
+ * fork: the initial INVITE transaction of tm events (0 else); cleanup:
+ * count/log as a cleanup (an end the call flow did not bring). */
 void eimsagw_table_event(eimsagw_evkind_t kind, str *callid, str *tag,
-		str *to_tag, int rx_side, int cleanup);
+		str *to_tag, uint64_t fork, int rx_side, int cleanup);
 /** Timer: SWEEP every session. */
 void eimsagw_table_sweep(int64_t now);
 

@@ -128,12 +128,13 @@ static int add_session(rpc_t *rpc, void *ctx, void *arr,
 	if(to.len == 0 && s->nbranches)
 		to = sp2str(eimsagw_sess_str(s, s->branches[s->nbranches - 1]));
 	if(rpc->array_add(arr, "{", &sh) < 0
-			|| rpc->struct_add(sh, "SSssSSSLdd", "callid", &cid, "agw_callid",
+			|| rpc->struct_add(sh, "SSssSSSLdddd", "callid", &cid, "agw_callid",
 					   &ngc, "state", eimsagw_state_name(s->state),
 					   "caller_side", eimsagw_side_name(s->caller_side),
 					   "from_tag", &tag, "to_tag", &to, "agw", &uri, "age",
 					   (long long)(now - s->created), "offers", (int)s->offers,
-					   "answers", (int)s->answers)
+					   "answers", (int)s->answers, "forks", (int)s->nforks,
+					   "forks_pending", eimsagw_sess_forks_pending(s))
 					   < 0)
 		return -1;
 	*out = sh;

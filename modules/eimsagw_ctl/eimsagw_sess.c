@@ -186,14 +186,21 @@ static void act_ids(eimsagw_actions_t *a, const eimsagw_sess_t *s)
 	a->used += a->call_id.len;
 }
 
-/* The whole call at the AGW goes away: delete by Call-ID and caller tag. */
-static int act_end(eimsagw_sess_t *s, eimsagw_actions_t *a, const char *why)
+void eimsagw_sess_delete_action(
+		const eimsagw_sess_t *s, eimsagw_actions_t *a, const char *why)
 {
+	memset(a, 0, offsetof(eimsagw_actions_t, buf));
 	act_ids(a, s);
 	a->op = EIMSAGW_A_DELETE;
 	a->from_tag = act_copy(a, eimsagw_sess_str(s, s->init_tag));
 	a->end = 1;
 	a->why = why;
+}
+
+/* The whole call at the AGW goes away: delete by Call-ID and caller tag. */
+static int act_end(eimsagw_sess_t *s, eimsagw_actions_t *a, const char *why)
+{
+	eimsagw_sess_delete_action(s, a, why);
 	s->state = EIMSAGW_S_ENDED;
 	return 1;
 }

@@ -247,6 +247,10 @@ int eimsagw_sess_init(eimsagw_sess_t *s, const eimsagw_event_t *ev, int spiral);
 int eimsagw_step(
 		eimsagw_sess_t *s, const eimsagw_event_t *ev, eimsagw_actions_t *out);
 
+/** The delete of the whole call of s (whatever its state) into *out. */
+void eimsagw_sess_delete_action(
+		const eimsagw_sess_t *s, eimsagw_actions_t *out, const char *why);
+
 /** AGW call-id of s into buf (Call-ID plus the spiral suffix if any). */
 epc_span_t eimsagw_sess_ng_call_id(
 		const eimsagw_sess_t *s, char *buf, size_t cap);

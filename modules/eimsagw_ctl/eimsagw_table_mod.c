@@ -18,12 +18,25 @@
  * transaction and dialog callbacks (so media sessions go away even when
  * the routing script forgets a branch), and the timer's sweep.
  *
- * Locking: the step runs under the bucket lock; ng exchanges never do.
- * A session is found again by its id after an exchange; if it ended in
- * between, what the exchange created at the AGW is deleted.
+ * Locking: the bucket lock is held to find a session and step its state
+ * machine, never across an ng exchange. A session a worker exchanges with
+ * the AGW for is marked busy until the exchange returned and its outcome
+ * is recorded: another SIP message of the same call waits for it (polling
+ * outside the lock, bounded by the longest exchange), so the commands of
+ * one call reach the AGW one at a time in the order its state machine
+ * decided them. Two parallel forks of an initial INVITE in two workers:
+ * the second joins the session the first created once the first's offer
+ * is anchored, and is offered the same. tm, dialog and timer events never
+ * wait: they step the session under the lock; if that ends a busy
+ * session, its owner deletes the call at the AGW when its exchange
+ * returns (and the message it was for gets an error, not a forward). An
+ * ended session stays in the table, busy, until its delete returned, so a
+ * new INVITE of the same call (a fork after all others failed, a retry
+ * after a 401) is anchored only after the old call is gone at the AGW.
  */
 
 #include <string.h>
+#include <time.h>
 
 #include "core/sr_module.h"
 #include "core/dprint.h"
@@ -37,6 +50,7 @@
 #include "core/route.h"
 #include "core/pt.h"
 #include "core/ip_addr.h"
+#include "core/ut.h"
 #include "core/mem/mem.h"
 #include "core/mem/shm_mem.h"
 #include "core/parser/parse_from.h"
@@ -56,6 +70,7 @@
 typedef struct eimsagw_entry
 {
 	struct eimsagw_entry *next;
+	int busy; /* a worker exchanges with the AGW for it (or deletes it) */
 	eimsagw_sess_t s;
 } eimsagw_entry_t;
 
@@ -180,6 +195,18 @@ static eimsagw_entry_t *find_id(unsigned int h, uint64_t id)
 			return e;
 	}
 	return NULL;
+}
+
+/* Remove session id, if still there (takes the bucket lock). */
+static void remove_id(unsigned int h, uint64_t id)
+{
+	eimsagw_entry_t *e;
+
+	lock_set_get(_tab->locks, h);
+	e = find_id(h, id);
+	if(e)
+		unlink_entry(h, e);
+	lock_set_release(_tab->locks, h);
 }
 
 /* Best session for a SIP event; *spiral = a pass of this call exists
@@ -382,24 +409,60 @@ static int run_sdp(
 	return EIMSAGW_RC_OK;
 }
 
-/* After the exchange: record the AGW, drop a session whose creation
- * failed. @return 1 if the session ended meanwhile */
-static int apply(const eimsagw_work_t *w, int used, int rc)
+/* A delete that cleans up after another outcome keeps $eimsagw(err). */
+static void run_delete_quiet(const eimsagw_work_t *w)
+{
+	eimsagw_ngreq_t r;
+	char err[sizeof(eimsagw_last_err)];
+
+	memcpy(err, eimsagw_last_err, sizeof(err));
+	req_from(&r, w, EPC_SPAN_NULL, NULL, NULL, NULL, 0);
+	(void)run_delete(w, &r);
+	memcpy(eimsagw_last_err, err, sizeof(err));
+}
+
+/* The end of a worker's exchange for session w->id (busy): record the AGW
+ * it used, end the fork whose offer failed, and when the session is over
+ * (by an event during the exchange, or by that failure) delete the call at
+ * the AGW and remove it; else it is free again.
+ * @return 1 if the session was ended by something else during the exchange */
+static int release(const eimsagw_work_t *w, uint64_t fork, int used, int rc)
 {
 	eimsagw_entry_t *e;
-	int gone = 0;
+	eimsagw_work_t d;
+	eimsagw_event_t ab;
+	int was_ended;
 
+	memset(&d, 0, offsetof(eimsagw_work_t, a));
 	lock_set_get(_tab->locks, w->h);
 	e = find_id(w->h, w->id);
 	if(!e) {
-		gone = 1;
-	} else if(rc == EIMSAGW_RC_OK && used >= 0) {
-		e->s.agw = used;
-	} else if(rc != EIMSAGW_RC_OK && w->created && w->a.op == EIMSAGW_A_OFFER) {
-		unlink_entry(w->h, e);
+		lock_set_release(_tab->locks, w->h);
+		return 0;
 	}
+	was_ended = e->s.state == EIMSAGW_S_ENDED;
+	if(rc == EIMSAGW_RC_OK && used >= 0)
+		e->s.agw = used;
+	if(rc != EIMSAGW_RC_OK && w->a.new_fork && !was_ended) {
+		memset(&ab, 0, sizeof(ab));
+		ab.kind = EIMSAGW_EV_FORK_ABORT;
+		ab.fork = fork;
+		ab.now = eimsagw_now();
+		(void)eimsagw_step(&e->s, &ab, &d.a);
+	}
+	if(e->s.state != EIMSAGW_S_ENDED) {
+		e->busy = 0;
+		lock_set_release(_tab->locks, w->h);
+		return 0;
+	}
+	d.h = w->h;
+	work_from(&d, e);
+	eimsagw_sess_delete_action(&e->s, &d.a,
+			was_ended ? "ended during the exchange" : "media not anchored");
 	lock_set_release(_tab->locks, w->h);
-	return gone;
+	run_delete_quiet(&d);
+	remove_id(d.h, d.id);
+	return was_ended;
 }
 
 /* The message whose SDP this process replaced last (a second call for the
@@ -528,6 +591,19 @@ static epc_span_t str_span(str s)
 	return r;
 }
 
+/* The fork key of a request: its top Via branch (the whole top Via for
+ * an RFC 2543 client without one). */
+static uint64_t fork_key(sip_msg_t *msg)
+{
+	struct via_body *v = msg->via1;
+
+	if(v && v->branch && v->branch->value.len > 0)
+		return eimsagw_fork_key(str_span(v->branch->value));
+	if(msg->h_via1)
+		return eimsagw_fork_key(str_span(msg->h_via1->body));
+	return eimsagw_fork_key(EPC_SPAN_NULL);
+}
+
 static int msg_event(sip_msg_t *msg, int rx_side, eimsagw_event_t *ev, str *sdp)
 {
 	str cid;
@@ -550,6 +626,7 @@ static int msg_event(sip_msg_t *msg, int rx_side, eimsagw_event_t *ev, str *sdp)
 	if(msg->first_line.type == SIP_REQUEST) {
 		ev->kind = EIMSAGW_EV_REQUEST;
 		ev->method = method_of(msg->first_line.u.request.method_value);
+		ev->fork = fork_key(msg);
 	} else {
 		ev->kind = EIMSAGW_EV_REPLY;
 		ev->status = (int)msg->first_line.u.reply.statuscode;
@@ -570,17 +647,75 @@ static int msg_event(sip_msg_t *msg, int rx_side, eimsagw_event_t *ev, str *sdp)
 	return 0;
 }
 
-/* Locked part for a SIP event. @return 1 work to do, 0 nothing, < 0 rc */
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Longest a session stays busy: an exchange failing over across every
+ * AGW, or a delete, each retransmitted. */
+static int64_t busy_wait_ms(void)
+{
+	int n = eimsagw_io_count();
+
+	return (int64_t)(1 + eimsagw_ng_retries) * eimsagw_ng_timeout
+				   * ((n > 0 ? n : 1) + 1)
+		   + 200;
+}
+
+static int step_error(const eimsagw_event_t *ev, int rc)
+{
+	switch(rc) {
+		case EIMSAGW_SESS_E_LATE:
+			LM_INFO("call %.*s: SDP of a fork after the call was answered by "
+					"another: not anchored\n",
+					(int)ev->call_id.len, ev->call_id.s);
+			set_err("the call was answered by another fork", EPC_SPAN_NULL);
+			return EIMSAGW_RC_LATE;
+		case EIMSAGW_SESS_E_FORKS:
+			LM_WARN("call %.*s: more than %d parallel forks\n",
+					(int)ev->call_id.len, ev->call_id.s, EIMSAGW_FORK_MAX);
+			set_err("too many parallel forks of the call", EPC_SPAN_NULL);
+			return EIMSAGW_RC_LIMIT;
+		default:
+			LM_ERR("call %.*s: tag too long to track\n", (int)ev->call_id.len,
+					ev->call_id.s);
+			set_err("Call-ID or tag too long", EPC_SPAN_NULL);
+			return EIMSAGW_RC_ERROR;
+	}
+}
+
+/* Locked part for a SIP event: wait until its session is not busy, step
+ * it, and own it (busy) when there is an ng command to send.
+ * @return 1 work to do, 0 nothing, < 0 rc */
 static int step_message(const eimsagw_event_t *ev, eimsagw_work_t *w)
 {
 	eimsagw_entry_t *e;
+	int64_t deadline = 0;
 	int spiral, rc = 0;
 
 	memset(w, 0, offsetof(eimsagw_work_t, a));
 	w->a.op = EIMSAGW_A_NONE;
 	w->h = bucket_of(ev->call_id);
-	lock_set_get(_tab->locks, w->h);
-	e = find_best(w->h, ev, &spiral);
+	for(;;) {
+		lock_set_get(_tab->locks, w->h);
+		e = find_best(w->h, ev, &spiral);
+		if(!e || !e->busy)
+			break;
+		lock_set_release(_tab->locks, w->h);
+		if(deadline == 0) {
+			deadline = mono_ms() + busy_wait_ms();
+		} else if(mono_ms() > deadline) {
+			LM_WARN("call %.*s: its media session stayed busy, giving up\n",
+					(int)ev->call_id.len, ev->call_id.s);
+			set_err("eIMS-AGW busy with this call", EPC_SPAN_NULL);
+			return EIMSAGW_RC_NO_AGW;
+		}
+		sleep_us(500);
+	}
 	if(!e && eimsagw_sess_creates(ev)) {
 		e = create(w->h, ev, spiral, &rc);
 		w->created = 1;
@@ -591,15 +726,15 @@ static int step_message(const eimsagw_event_t *ev, eimsagw_work_t *w)
 	}
 	work_from(w, e);
 	rc = eimsagw_step(&e->s, ev, &w->a);
-	if(w->a.end)
-		unlink_entry(w->h, e);
-	lock_set_release(_tab->locks, w->h);
-	if(rc < 0) {
-		LM_ERR("call %.*s: tag too long to track\n", (int)ev->call_id.len,
-				ev->call_id.s);
-		return EIMSAGW_RC_ERROR;
+	if(rc < 0 || w->a.op == EIMSAGW_A_NONE) {
+		if(w->created && rc < 0)
+			unlink_entry(w->h, e);
+		lock_set_release(_tab->locks, w->h);
+		return rc < 0 ? step_error(ev, rc) : 0;
 	}
-	return rc;
+	e->busy = 1;
+	lock_set_release(_tab->locks, w->h);
+	return 1;
 }
 
 /* Step the session of ev and do its ng command; sdp is the body part to
@@ -616,35 +751,38 @@ static int anchor_message(sip_msg_t *msg, const eimsagw_event_t *ev,
 
 	rc = step_message(ev, &w);
 	if(rc <= 0) {
-		if(rc == EIMSAGW_RC_LIMIT)
+		if(rc == EIMSAGW_RC_LIMIT && !eimsagw_last_err[0])
 			set_err("too many media sessions", EPC_SPAN_NULL);
 		return rc == 0 ? EIMSAGW_RC_NOTHING : rc;
 	}
 	req_from(&r, &w, str_span(*in), extra, msg, addr, sizeof(addr));
-	if(w.a.op == EIMSAGW_A_DELETE)
-		return run_delete(&w, &r);
+	if(w.a.op == EIMSAGW_A_DELETE) {
+		rc = run_delete(&w, &r);
+		remove_id(w.h, w.id);
+		return rc;
+	}
 	rc = run_sdp(&w, &r, &rp, &used);
 	u = eimsagw_io_uri(used);
 	if(used >= 0)
 		snprintf(
 				eimsagw_last_agw, sizeof(eimsagw_last_agw), "%.*s", u.len, u.s);
-	if(apply(&w, used, rc) && rc == EIMSAGW_RC_OK) {
-		/* the call ended while we talked to the AGW: undo */
-		w.agw = used;
-		w.a.op = EIMSAGW_A_DELETE;
-		w.a.from_tag = r.from_tag;
-		w.a.to_tag = EPC_SPAN_NULL;
-		w.a.why = "ended during the exchange";
-		req_from(&r, &w, EPC_SPAN_NULL, NULL, NULL, addr, sizeof(addr));
-		(void)run_delete(&w, &r);
-		return EIMSAGW_RC_NOTHING;
-	}
-	if(rc != EIMSAGW_RC_OK) {
+	if(rc != EIMSAGW_RC_OK)
 		LM_ERR("call %.*s: ng %s (%s) failed: %s\n", (int)ev->call_id.len,
 				ev->call_id.s, eimsagw_ng_cmd_name(r.cmd), w.a.why,
 				eimsagw_last_err);
-		return rc;
+	if(release(&w, ev->fork, used, rc) && rc == EIMSAGW_RC_OK) {
+		/* the call ended while we talked to the AGW (deleted there by
+		 * release()): this message must not go on with the AGW's SDP of a
+		 * call that is gone, nor with its own */
+		LM_INFO("call %.*s: ended during the %s exchange, not forwarding "
+				"its SDP\n",
+				(int)ev->call_id.len, ev->call_id.s,
+				eimsagw_ng_cmd_name(r.cmd));
+		set_err("the call ended during media setup", EPC_SPAN_NULL);
+		return EIMSAGW_RC_ERROR;
 	}
+	if(rc != EIMSAGW_RC_OK)
+		return rc;
 	if(w.a.rewrite && rewrite(msg, sdp, rp.sdp) < 0) {
 		set_err("cannot rewrite the SDP", EPC_SPAN_NULL);
 		return EIMSAGW_RC_ERROR;
@@ -670,10 +808,10 @@ int eimsagw_table_message(
 	}
 	if(delete_only) {
 		eimsagw_table_event(EIMSAGW_EV_DELETE, &msg->callid->body,
-				&get_from(msg)->tag_value, NULL, EIMSAGW_SIDE_AUTO, 0);
+				&get_from(msg)->tag_value, NULL, 0, EIMSAGW_SIDE_AUTO, 0);
 		if(get_to(msg)->tag_value.len)
 			eimsagw_table_event(EIMSAGW_EV_DELETE, &msg->callid->body,
-					&get_to(msg)->tag_value, NULL, EIMSAGW_SIDE_AUTO, 0);
+					&get_to(msg)->tag_value, NULL, 0, EIMSAGW_SIDE_AUTO, 0);
 		return EIMSAGW_RC_OK;
 	}
 	if(ev.has_sdp && msg->body_lumps) {
@@ -695,13 +833,51 @@ int eimsagw_table_message(
 
 /* --- non-SIP events (tm, dialog, RPC, timer) --- */
 
+/* Step e by ev (bucket lock held). If that ends it: a busy session is left
+ * to its owner (which deletes it when its exchange returns); else it is
+ * taken (busy) into *w for the caller to delete and remove.
+ * @return 1 if *w is to be deleted */
+static int step_event(unsigned int h, eimsagw_entry_t *e,
+		const eimsagw_event_t *ev, eimsagw_work_t *w)
+{
+	memset(w, 0, offsetof(eimsagw_work_t, a));
+	w->h = h;
+	work_from(w, e);
+	if(eimsagw_step(&e->s, ev, &w->a) <= 0 || !w->a.end)
+		return 0;
+	if(e->busy) {
+		LM_DBG("call %.*s: ended (%s) during an exchange; its owner deletes "
+			   "it\n",
+				(int)w->a.call_id.len, w->a.call_id.s, w->a.why);
+		return 0;
+	}
+	e->busy = 1;
+	return 1;
+}
+
+static void end_work(eimsagw_work_t *w, int cleanup)
+{
+	eimsagw_ngreq_t r;
+
+	req_from(&r, w, EPC_SPAN_NULL, NULL, NULL, NULL, 0);
+	if(cleanup) {
+		counter_inc(eimsagw_cnt.cleanups);
+		LM_INFO("call %.*s: media session removed (%s)\n",
+				(int)w->a.call_id.len, w->a.call_id.s, w->a.why);
+	} else {
+		LM_DBG("call %.*s: media session ended (%s)\n", (int)w->a.call_id.len,
+				w->a.call_id.s, w->a.why);
+	}
+	(void)run_delete(w, &r);
+	remove_id(w->h, w->id);
+}
+
 void eimsagw_table_event(eimsagw_evkind_t kind, str *callid, str *tag,
-		str *to_tag, int rx_side, int cleanup)
+		str *to_tag, uint64_t fork, int rx_side, int cleanup)
 {
 	eimsagw_event_t ev;
 	eimsagw_work_t w[EIMSAGW_EV_BATCH];
-	eimsagw_ngreq_t r;
-	eimsagw_entry_t *e, *next;
+	eimsagw_entry_t *e;
 	unsigned int h;
 	str cid;
 	int n = 0, i;
@@ -716,43 +892,25 @@ void eimsagw_table_event(eimsagw_evkind_t kind, str *callid, str *tag,
 	ev.from_tag = str_span(*tag);
 	if(to_tag)
 		ev.to_tag = str_span(*to_tag);
+	ev.fork = fork;
 	ev.rx_side = rx_side;
 	ev.now = eimsagw_now();
 	h = bucket_of(ev.call_id);
 	lock_set_get(_tab->locks, h);
-	for(e = _tab->buckets[h]; e && n < EIMSAGW_EV_BATCH; e = next) {
-		next = e->next;
-		if(eimsagw_sess_match(&e->s, &ev) != EIMSAGW_MATCH_EXACT)
-			continue;
-		memset(&w[n], 0, offsetof(eimsagw_work_t, a));
-		w[n].h = h;
-		work_from(&w[n], e);
-		if(eimsagw_step(&e->s, &ev, &w[n].a) > 0 && w[n].a.end) {
-			unlink_entry(w[n].h, e);
-			n++;
-		}
+	for(e = _tab->buckets[h]; e && n < EIMSAGW_EV_BATCH; e = e->next) {
+		if(eimsagw_sess_match(&e->s, &ev) == EIMSAGW_MATCH_EXACT)
+			n += step_event(h, e, &ev, &w[n]);
 	}
 	lock_set_release(_tab->locks, h);
-	for(i = 0; i < n; i++) {
-		req_from(&r, &w[i], EPC_SPAN_NULL, NULL, NULL, NULL, 0);
-		if(cleanup) {
-			counter_inc(eimsagw_cnt.cleanups);
-			LM_INFO("call %.*s: media session removed (%s)\n",
-					(int)w[i].a.call_id.len, w[i].a.call_id.s, w[i].a.why);
-		} else {
-			LM_DBG("call %.*s: media session ended (%s)\n",
-					(int)w[i].a.call_id.len, w[i].a.call_id.s, w[i].a.why);
-		}
-		(void)run_delete(&w[i], &r);
-	}
+	for(i = 0; i < n; i++)
+		end_work(&w[i], cleanup);
 }
 
 void eimsagw_table_sweep(int64_t now)
 {
 	eimsagw_event_t ev;
 	eimsagw_work_t *w;
-	eimsagw_ngreq_t r;
-	eimsagw_entry_t *e, *next;
+	eimsagw_entry_t *e;
 	unsigned int h;
 	int n, i;
 
@@ -772,24 +930,14 @@ void eimsagw_table_sweep(int64_t now)
 		do {
 			n = 0;
 			lock_set_get(_tab->locks, h);
-			for(e = _tab->buckets[h]; e && n < EIMSAGW_EV_BATCH; e = next) {
-				next = e->next;
-				memset(&w[n], 0, offsetof(eimsagw_work_t, a));
-				w[n].h = h;
-				work_from(&w[n], e);
-				if(eimsagw_step(&e->s, &ev, &w[n].a) > 0 && w[n].a.end) {
-					unlink_entry(h, e);
-					n++;
-				}
+			/* a busy session is in use: not stale */
+			for(e = _tab->buckets[h]; e && n < EIMSAGW_EV_BATCH; e = e->next) {
+				if(!e->busy)
+					n += step_event(h, e, &ev, &w[n]);
 			}
 			lock_set_release(_tab->locks, h);
-			for(i = 0; i < n; i++) {
-				req_from(&r, &w[i], EPC_SPAN_NULL, NULL, NULL, NULL, 0);
-				counter_inc(eimsagw_cnt.cleanups);
-				LM_INFO("call %.*s: media session removed (%s)\n",
-						(int)w[i].a.call_id.len, w[i].a.call_id.s, w[i].a.why);
-				(void)run_delete(&w[i], &r);
-			}
+			for(i = 0; i < n; i++)
+				end_work(&w[i], 1);
 		} while(n == EIMSAGW_EV_BATCH);
 	}
 	pkg_free(w);
@@ -822,6 +970,8 @@ int eimsagw_table_snapshot(
 		lock_set_get(_tab->locks, h);
 		for(e = _tab->buckets[h]; e; e = e->next) {
 			epc_span_t c = eimsagw_sess_str(&e->s, e->s.call_id);
+			if(e->s.state == EIMSAGW_S_ENDED)
+				continue; /* being deleted */
 			if(callid
 					&& !epc_span_eq(
 							c, (epc_span_t){callid->s, (size_t)callid->len}))
@@ -848,18 +998,23 @@ void eimsagw_table_per_agw(int *counts, int n)
 	for(h = 0; h < _tab->size; h++) {
 		lock_set_get(_tab->locks, h);
 		for(e = _tab->buckets[h]; e; e = e->next) {
-			if(e->s.agw >= 0 && e->s.agw < n)
+			if(e->s.state != EIMSAGW_S_ENDED && e->s.agw >= 0 && e->s.agw < n)
 				counts[e->s.agw]++;
 		}
 		lock_set_release(_tab->locks, h);
 	}
 }
 
-/* --- tm: the initial INVITE's final failure and end --- */
+/* --- tm: each initial INVITE transaction (fork) and BYE --- */
 
+/* One per initial INVITE transaction: its call and fork (the top Via
+ * branch of the INVITE as received). Its final reply sent upstream, or its
+ * end without one, is the fork's outcome; the session counts each fork's
+ * outcome once (a fork leaves the pending state once). */
 typedef struct eimsagw_tmkey
 {
 	int rx_side;
+	uint64_t fork;
 	str callid;
 	str tag;
 } eimsagw_tmkey_t;
@@ -877,17 +1032,40 @@ static void tm_cb(struct cell *t, int type, struct tmcb_params *ps)
 	if(!k)
 		return;
 	if(type == TMCB_RESPONSE_OUT && ps->code >= 300)
-		eimsagw_table_event(
-				EIMSAGW_EV_TM_FAILED, &k->callid, &k->tag, NULL, k->rx_side, 0);
+		eimsagw_table_event(EIMSAGW_EV_TM_FAILED, &k->callid, &k->tag, NULL,
+				k->fork, k->rx_side, 0);
 	else if(type == TMCB_RESPONSE_OUT && ps->code >= 200 && ps->rpl
 			&& ps->rpl != FAKED_REPLY
 			&& parse_headers(ps->rpl, HDR_TO_F, 0) == 0 && ps->rpl->to
 			&& ps->rpl->to->parsed)
 		eimsagw_table_event(EIMSAGW_EV_TM_ANSWERED, &k->callid, &k->tag,
-				&get_to(ps->rpl)->tag_value, k->rx_side, 0);
+				&get_to(ps->rpl)->tag_value, k->fork, k->rx_side, 0);
 	else if(type == TMCB_DESTROY)
-		eimsagw_table_event(
-				EIMSAGW_EV_TM_GONE, &k->callid, &k->tag, NULL, k->rx_side, 1);
+		eimsagw_table_event(EIMSAGW_EV_TM_GONE, &k->callid, &k->tag, NULL,
+				k->fork, k->rx_side, 1);
+}
+
+/* A BYE relayed statefully ends its call's media even when no dialog
+ * follows the call (e.g. the dialog module's spiral detection kept only
+ * the dialog of a fork that failed) and the script does not pass the BYE
+ * to eimsagw_manage(); with a dialog the session is usually gone already.
+ * $eimsagw() of the script is left as it was. */
+static void tm_bye(sip_msg_t *msg)
+{
+	eimsagw_event_t ev;
+	char err[sizeof(eimsagw_last_err)], agw[sizeof(eimsagw_last_agw)];
+	str sdp;
+
+	if(msg_event(msg, EIMSAGW_SIDE_AUTO, &ev, &sdp) < 0)
+		return;
+	memcpy(err, eimsagw_last_err, sizeof(err));
+	memcpy(agw, eimsagw_last_agw, sizeof(agw));
+	ev.has_sdp = 0;
+	sdp.s = NULL;
+	sdp.len = 0;
+	(void)anchor_message(msg, &ev, NULL, &sdp, &sdp);
+	memcpy(eimsagw_last_err, err, sizeof(err));
+	memcpy(eimsagw_last_agw, agw, sizeof(agw));
 }
 
 static void tm_request_in(struct cell *t, int type, struct tmcb_params *ps)
@@ -897,8 +1075,13 @@ static void tm_request_in(struct cell *t, int type, struct tmcb_params *ps)
 	str cid, tag;
 
 	(void)type;
-	if(!msg || msg->first_line.type != SIP_REQUEST
-			|| msg->first_line.u.request.method_value != METHOD_INVITE)
+	if(!msg || msg->first_line.type != SIP_REQUEST)
+		return;
+	if(msg->first_line.u.request.method_value == METHOD_BYE) {
+		tm_bye(msg);
+		return;
+	}
+	if(msg->first_line.u.request.method_value != METHOD_INVITE)
 		return;
 	if(parse_headers(msg, HDR_CALLID_F | HDR_FROM_F | HDR_TO_F, 0) < 0
 			|| !msg->callid || !msg->to || !msg->to->parsed
@@ -915,6 +1098,7 @@ static void tm_request_in(struct cell *t, int type, struct tmcb_params *ps)
 	k->rx_side = (msg->rcv.proto == PROTO_WS || msg->rcv.proto == PROTO_WSS)
 						 ? EIMSAGW_SIDE_W2
 						 : EIMSAGW_SIDE_MW;
+	k->fork = fork_key(msg);
 	k->callid.s = (char *)(k + 1);
 	k->callid.len = cid.len;
 	memcpy(k->callid.s, cid.s, cid.len);
@@ -936,10 +1120,14 @@ static void dlg_ended(struct dlg_cell *dlg, int type, struct dlg_cb_params *p)
 	(void)p;
 	/* BYE (terminated) and negative final replies (failed) are the normal
 	 * ends; expiry and destruction of a dialog that still has media are
-	 * cleanups (see the "cleanups" counter) */
+	 * cleanups (see the "cleanups" counter). The callee tag tells whose
+	 * dialog it was: with parallel forks each fork may have its own (or
+	 * only the first one a dialog); before the answer the forks'
+	 * transactions decide, after it only the confirmed dialog's end
+	 * counts (eimsagw_sess.c) */
 	eimsagw_table_event(EIMSAGW_EV_DLG_ENDED, &dlg->callid,
-			&dlg->tag[DLG_CALLER_LEG], NULL, EIMSAGW_SIDE_AUTO,
-			(type & (DLGCB_EXPIRED | DLGCB_DESTROY)) != 0);
+			&dlg->tag[DLG_CALLER_LEG], &dlg->tag[DLG_CALLEE_LEG], 0,
+			EIMSAGW_SIDE_AUTO, (type & (DLGCB_EXPIRED | DLGCB_DESTROY)) != 0);
 }
 
 static void dlg_created(struct dlg_cell *dlg, int type, struct dlg_cb_params *p)

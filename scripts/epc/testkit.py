@@ -47,6 +47,13 @@ def deregister(*parties):
             pass
 
 
+def purge_bindings(stack, user):
+    """Remove every binding of `user` at the test IMS core (kamcmd ul.rm),
+    e.g. stale ones an earlier test left (a WIC gone without
+    de-registering), so a call to the user reaches only its live WICs."""
+    stack.kamcmd('ims-core', 'ul.rm', 'location', user, check=False)
+
+
 def close_all(*parties):
     """De-register WICs/UEs (best effort) and close their transports."""
     deregister(*parties)

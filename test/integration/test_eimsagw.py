@@ -330,7 +330,10 @@ def test_browser_offer_shape_restored_with_agw(stack):
 
 def test_terminating_call_and_bye_from_wic(stack):
     """IMS offer -> the WIC gets a WebRTC offer (actpass, ICE, mux, mid);
-    the WIC's Chromium answer reaches IMS as plain RTP/AVP."""
+    the WIC's Chromium answer reaches IMS as plain RTP/AVP. (Only this WIC
+    is registered for alice: a binding an earlier test left would make the
+    core fork the call - test_eimsagw_forks covers that.)"""
+    testkit.purge_bindings(stack, 'alice')
     alice, bob, rtp = wic(stack), ims_ue(stack), RtpPeer()
     try:
         cid = sip.rand_hex(10) + '@ims-ue'
