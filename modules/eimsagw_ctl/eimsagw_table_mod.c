@@ -248,6 +248,8 @@ static eimsagw_entry_t *create(
 		*rc = EIMSAGW_RC_LIMIT;
 		return NULL;
 	}
+	e->next = NULL;
+	e->busy = 0;
 	if(eimsagw_sess_init(&e->s, ev, spiral) < 0) {
 		shm_free(e);
 		*rc = EIMSAGW_RC_ERROR;
