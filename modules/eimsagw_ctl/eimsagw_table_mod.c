@@ -786,6 +786,13 @@ static int anchor_message(sip_msg_t *msg, const eimsagw_event_t *ev,
 	if(rc != EIMSAGW_RC_OK)
 		return rc;
 	if(w.a.rewrite && rewrite(msg, sdp, rp.sdp) < 0) {
+		if(w.a.new_fork) {
+			/* the request is refused: its fork is over */
+			str cid = {(char *)ev->call_id.s, (int)ev->call_id.len};
+			str tag = {(char *)ev->from_tag.s, (int)ev->from_tag.len};
+			eimsagw_table_event(EIMSAGW_EV_FORK_ABORT, &cid, &tag, NULL,
+					ev->fork, ev->rx_side, 0);
+		}
 		set_err("cannot rewrite the SDP", EPC_SPAN_NULL);
 		return EIMSAGW_RC_ERROR;
 	}
