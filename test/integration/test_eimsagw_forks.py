@@ -214,6 +214,34 @@ def test_fork_both_fail(stack):
         t.bye_bye(a1, a2, bob, rtp)
 
 
+def test_fork_decline_603(stack):
+    """One WIC declines with 603, a global failure (RFC 3261 16.7): the
+    core cancels the other fork - which may be ringing at the other WIC,
+    or still being anchored at the eP-CSCF - and the caller gets the 603;
+    the media session is deleted once both forks are over."""
+    (a1, a2), bob, rtp = two_wics(stack), t.ims_ue(stack), RtpPeer()
+    try:
+        inv, cid = call_from_ims(bob, rtp)
+        w1 = t.got(a1, 'INVITE', cid)
+        t.respond(a1, w1, 603, sip.rand_hex(6))
+        try:
+            w2 = t.got(a2, 'INVITE', cid, timeout=1.0)
+        except TimeoutError:
+            w2 = None       # cancelled before it was relayed to a2
+        if w2 is not None:
+            # it rings (a CANCEL waits for a provisional, RFC 3261 9.1)
+            tag2 = sip.rand_hex(6)
+            t.respond(a2, w2, 180, tag2)
+            t.respond(a2, t.got(a2, 'CANCEL', cid), 200)
+            t.respond(a2, w2, 487, tag2)
+        r = t.final(bob, inv)
+        assert r.status == 603, r
+        bob.send(ua.ack_non2xx(inv, r))
+        assert_clean(stack, cid)
+    finally:
+        t.bye_bye(a1, a2, bob, rtp)
+
+
 def test_fork_cancel_two_ringing(stack):
     """Both forks ring, the caller cancels: both WICs get the CANCEL, the
     call's media is deleted once both forks are over."""
@@ -284,7 +312,9 @@ def test_fork_races_repeated(stack):
             loser, winner = (a1, a2) if i % 2 else (a2, a1)
             inv, cid = call_from_ims(bob, rtp)
             wl = t.got(loser, 'INVITE', cid)
-            t.respond(loser, wl, 486 if i % 3 else 603, sip.rand_hex(6))
+            # (a 4xx: a 6xx is a global decline - the core cancels the
+            # other forks, RFC 3261 16.7)
+            t.respond(loser, wl, 486 if i % 3 else 480, sip.rand_hex(6))
             ww = t.got(winner, 'INVITE', cid)
             t.assert_webrtc_sdp(ww.body, setup=('actpass',))
             t.assert_webrtc_sdp(wl.body, setup=('actpass',))
