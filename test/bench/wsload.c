@@ -14,17 +14,22 @@
 /*
  * wsload: SIP over secure WebSocket load generator (RFC 6455, RFC 7118).
  *
- * Opens many TLS + WebSocket connections in parallel (a reconnect storm),
- * then sends SIP requests on each in a closed loop (at most --pipeline
- * outstanding per connection) and classifies what happened to every
- * connection. One event loop (epoll, non-blocking OpenSSL) per thread.
+ * Acts like many browsers at once: opens TLS + WebSocket connections (all at
+ * once - a reconnect storm - or at a given rate, each with an Origin, from
+ * several source addresses), registers (no credentials, SIP Digest answering
+ * the core's 401, or a WWSF token it signs itself), refreshes, places calls
+ * with SDP, holds connections idle with keepalives, and classifies what
+ * happened to every connection. One event loop (epoll, non-blocking OpenSSL)
+ * per thread; closed loop, open loop (--rate) or a fixed count.
  *
- * Output, one line per round and a total, key=value separated by spaces:
+ * Output, one line per round (and per hold phase) and a total, key=value
+ * separated by spaces:
  *   round=1 conns=400 ok=400 refused=0 tls_fail=0 ws_rejected=0 timeout=0
- *   proto=0 lost=0 sent=800 answered=800 ... rate=...
+ *   proto=0 lost=0 sent=800 answered=800 ... rate=... ops_ok=... op_p99_ms=...
  * Exit status: 0 every connection ok, 3 some refused cleanly (TCP/TLS/HTTP
  * refusal) but nothing unclean, 1 a connection hung, broke the protocol or
- * was lost while requests were outstanding, 2 usage or setup error.
+ * was lost while requests were outstanding, 2 usage or setup error, 4 the
+ * --max-time bound was hit.
  *
  * See test/bench/README for the options and examples.
  */
@@ -48,25 +53,33 @@
 #include <strings.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 
-#define WSL_RBUF 65536
-#define WSL_WBUF 8192
+#define WSL_RBUF 32768
+#define WSL_WBUF 32768
+#define WSL_MSG 24576	/* largest SIP message we build */
 #define WSL_HS_MAX 8192 /* largest HTTP upgrade response we accept */
-#define WSL_LAT_BUCKETS 40
+/* latency histogram: microseconds, 16 linear sub-buckets per power of two
+ * (resolution ~6%), up to 2^36 us */
+#define WSL_LAT_SUB 16
+#define WSL_LAT_BUCKETS 560
 
 enum wsl_state
 {
 	ST_CONNECTING,
 	ST_TLS,
 	ST_WS_RESP, /* upgrade request sent, waiting for 101 */
-	ST_OPEN,	/* WebSocket open, SIP requests flowing */
+	ST_OPEN,	/* WebSocket open, SIP flowing */
 	ST_FINISHED /* outcome decided; fd kept open until the close phase */
 };
 
@@ -86,6 +99,36 @@ enum wsl_outcome
 static const char *wsl_oc_name[OC_COUNT] = {"none", "ok", "refused", "tls_fail",
 		"ws_rejected", "timeout", "proto", "lost"};
 
+enum wsl_method
+{
+	M_REGISTER,
+	M_OPTIONS,
+	M_INVITE
+};
+
+enum wsl_auth
+{
+	AUTH_NONE,	 /* no credentials (an IMS core answers 401) */
+	AUTH_DIGEST, /* answer the 401 with SIP Digest (MD5, qop=auth) */
+	AUTH_TOKEN,	 /* Authorization: Bearer <ES256 WWSF token> */
+	AUTH_TNA	 /* the header wwsf_tna_forward() adds (stock relay bench) */
+};
+
+enum wsl_phase
+{
+	PH_RUN, /* connect, then requests */
+	PH_HOLD /* connections held idle: keepalives, refreshes */
+};
+
+/* what a connection is doing at the moment */
+enum wsl_op
+{
+	OP_NONE,
+	OP_REG,	 /* a registration (REGISTER, and its Digest retry) */
+	OP_OPT,	 /* an OPTIONS */
+	OP_CALL, /* INVITE ... ACK ... BYE */
+};
+
 typedef struct wsl_opts
 {
 	const char *host;
@@ -94,22 +137,44 @@ typedef struct wsl_opts
 	const char *sni;
 	const char *origin;
 	const char *domain;
-	const char *method;
 	const char *path;
 	const char *close_mode;
+	const char *src_base;
+	int sources;
+	int method;
+	int auth;
+	const char *password;
+	const char *user_prefix;
+	const char *token_key;
+	const char *token_iss;
+	const char *token_aud;
+	const char *token_kid;
+	int token_ttl;
+	int expires;
+	const char *callee;
+	const char *sdp_file;
+	char *sdp;
+	size_t sdp_len;
+	double call_hold;
 	int conns;
 	int rounds;
-	int requests;	 /* per connection per round (count mode) */
-	double duration; /* closed loop this long (duration mode) */
+	int requests;	 /* operations per connection per round (count mode) */
+	double duration; /* closed/open loop this long (duration mode) */
 	double warmup;	 /* duration mode: not counted in the rate */
+	double rate;	 /* open loop: operations per second, all threads */
 	double timeout;
 	double hold;
+	double keepalive;
+	double refresh;
 	double pause;
 	double connect_rate;
+	double max_time;
 	int pipeline;
 	int threads;
 	int user_base;
 	int verbose;
+	EVP_PKEY *tkey;
+	struct in_addr src0;
 } wsl_opts_t;
 
 typedef struct wsl_stats
@@ -117,10 +182,38 @@ typedef struct wsl_stats
 	uint64_t oc[OC_COUNT];
 	uint64_t sent, answered, in_window;
 	uint64_t s2xx, s401, s4xx, s5xx, s6xx, sother;
-	uint64_t lat[WSL_LAT_BUCKETS]; /* request latency, log2(us) buckets */
-	uint32_t *hs_ms;			   /* handshake (TCP+TLS+WS) per conn */
+	uint64_t ops, ops_ok, ops_fail, ops_in_window, skipped;
+	uint64_t regs_ok, regs_fail, auth_fail, calls_ok, calls_fail;
+	uint64_t pings, ka_sent, pongs, dropped, srv_requests;
+	uint64_t lat[WSL_LAT_BUCKETS];	/* transaction latency */
+	uint64_t olat[WSL_LAT_BUCKETS]; /* operation latency (call: setup) */
+	uint32_t *hs_ms;				/* handshake (TCP+TLS+WS) per conn */
 	uint32_t hs_n;
 } wsl_stats_t;
+
+typedef struct wsl_digest
+{
+	char realm[64];
+	char nonce[128];
+	char opaque[128];
+	int qop_auth;
+	unsigned nc;
+	int have;
+} wsl_digest_t;
+
+typedef struct wsl_call
+{
+	char callid[48];
+	char ftag[24];
+	char ttag[96];
+	char branch[48];
+	char target[256];
+	char routes[1536]; /* "Route: <...>\r\n" lines, ready to send */
+	unsigned cseq;
+	int up; /* 2xx received and ACKed */
+	int bye_sent;
+	double bye_at;
+} wsl_call_t;
 
 typedef struct wsl_conn
 {
@@ -130,17 +223,27 @@ typedef struct wsl_conn
 	enum wsl_outcome oc;
 	uint32_t ev; /* epoll interest currently registered */
 	SSL *ssl;
-	double t_start, deadline, t_req;
+	double t_start, deadline, t_req, t_op;
 	char key[32];
-	unsigned char rbuf[WSL_RBUF];
+	unsigned char *rbuf; /* WSL_RBUF, allocated while needed */
 	size_t rlen;
-	unsigned char wbuf[WSL_WBUF];
+	unsigned char *wbuf; /* WSL_WBUF */
 	size_t wlen;
 	unsigned cseq;
 	int sent, answered, outstanding;
 	int settled;
+	int ready; /* counted in the thread's ready connections */
+	int op;	   /* enum wsl_op */
+	int op_n;  /* stateless operations in flight (pipeline) */
+	int ops;   /* main operations started this round */
+	int registered, reg_failed;
+	int auth_tries;
+	double next_ka, next_refresh;
 	char callid[48];
 	char tag[24];
+	char *token;
+	wsl_digest_t dig;
+	wsl_call_t *call;
 } wsl_conn_t;
 
 typedef struct wsl_thread
@@ -151,11 +254,21 @@ typedef struct wsl_thread
 	socklen_t alen;
 	int first, count; /* connections [first, first+count) */
 	int round;
-	double t_round, t_win0, t_win1;
+	int phase;
+	int n_ready, is_ready;
+	double t_round, t_win0, t_win1, t_sched0;
+	uint64_t sched_started;
+	int cursor;
 	wsl_conn_t *c;
-	wsl_stats_t st;
+	wsl_stats_t st;	 /* run phase */
+	wsl_stats_t hst; /* hold phase */
+	wsl_stats_t *cur;
 	uint64_t rng;
+	pthread_barrier_t *bar;
+	volatile int *stop;
 } wsl_thread_t;
+
+static volatile sig_atomic_t g_end_hold;
 
 static double now_s(void)
 {
@@ -185,13 +298,172 @@ static void die(const char *fmt, ...)
 	exit(2);
 }
 
+/* -- latency histogram ---------------------------------------------------- */
+
+static int lat_index(double us)
+{
+	uint64_t v = us <= 0 ? 0 : (uint64_t)us;
+	int e, idx;
+
+	if(v < 2 * WSL_LAT_SUB)
+		return (int)v;
+	e = 63 - __builtin_clzll(v);
+	idx = (e - 3) * WSL_LAT_SUB + (int)((v >> (e - 4)) - WSL_LAT_SUB);
+	return idx < WSL_LAT_BUCKETS ? idx : WSL_LAT_BUCKETS - 1;
+}
+
+/* upper bound of bucket idx, in microseconds */
+static double lat_upper(int idx)
+{
+	int e, mant;
+
+	if(idx < 2 * WSL_LAT_SUB)
+		return idx + 1;
+	e = idx / WSL_LAT_SUB + 3;
+	mant = idx % WSL_LAT_SUB + WSL_LAT_SUB;
+	return (double)((uint64_t)(mant + 1) << (e - 4));
+}
+
+static void lat_add(uint64_t *h, double seconds)
+{
+	h[lat_index(seconds * 1e6)]++;
+}
+
+static double lat_pct(const uint64_t *lat, double q)
+{
+	uint64_t acc = 0, total = 0, want;
+	int b;
+
+	for(b = 0; b < WSL_LAT_BUCKETS; b++)
+		total += lat[b];
+	if(total == 0)
+		return 0;
+	want = (uint64_t)((double)total * q);
+	for(b = 0; b < WSL_LAT_BUCKETS; b++) {
+		acc += lat[b];
+		if(acc > want)
+			return lat_upper(b) / 1000.0; /* bucket upper bound, ms */
+	}
+	return 0;
+}
+
+/* -- small helpers -------------------------------------------------------- */
+
+static int wsl_b64(const unsigned char *in, int n, char *out, size_t outsz)
+{
+	if((size_t)(4 * ((n + 2) / 3) + 1) > outsz)
+		return -1;
+	return EVP_EncodeBlock((unsigned char *)out, in, n);
+}
+
+/* base64url without padding (RFC 7515 section 2) */
+static int wsl_b64url(const unsigned char *in, int n, char *out, size_t outsz)
+{
+	int l = wsl_b64(in, n, out, outsz), i;
+
+	if(l < 0)
+		return -1;
+	while(l > 0 && out[l - 1] == '=')
+		l--;
+	out[l] = '\0';
+	for(i = 0; i < l; i++) {
+		if(out[i] == '+')
+			out[i] = '-';
+		else if(out[i] == '/')
+			out[i] = '_';
+	}
+	return l;
+}
+
+static void md5_hex(const char *s, size_t n, char out[33])
+{
+	static const char hx[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int ml = 0, i;
+
+	EVP_Digest(s, n, md, &ml, EVP_md5(), NULL);
+	for(i = 0; i < 16; i++) {
+		out[2 * i] = hx[md[i] >> 4];
+		out[2 * i + 1] = hx[md[i] & 15];
+	}
+	out[32] = '\0';
+}
+
+static void user_name(const wsl_opts_t *o, int idx, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s%d", o->user_prefix, o->user_base + idx);
+}
+
+/* -- WWSF tokens (JWS compact, ES256, RFC 7515/7518) ---------------------- */
+
+static char *token_sign(const wsl_opts_t *o, int idx, uint64_t *rng)
+{
+	char user[64], hdr[256], claims[1024], hb[400], cb[1400], *tok = NULL;
+	char sigb[100];
+	unsigned char der[80], raw[64];
+	const unsigned char *dp = der;
+	size_t dl = sizeof(der), si_len, tl;
+	ECDSA_SIG *es = NULL;
+	const BIGNUM *r, *s;
+	EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+	time_t now = time(NULL);
+	char *si = NULL;
+	int hl, cl, n;
+
+	user_name(o, idx, user, sizeof(user));
+	n = snprintf(hdr, sizeof(hdr), "{\"alg\":\"ES256\",\"typ\":\"JWT\"%s%s%s}",
+			o->token_kid ? ",\"kid\":\"" : "", o->token_kid ? o->token_kid : "",
+			o->token_kid ? "\"" : "");
+	if(n <= 0 || (size_t)n >= sizeof(hdr))
+		goto done;
+	n = snprintf(claims, sizeof(claims),
+			"{\"iss\":\"%s\",\"aud\":\"%s\",\"sub\":\"%s@%s\","
+			"\"impu\":\"sip:%s@%s\",\"iat\":%lld,\"exp\":%lld,"
+			"\"jti\":\"%016llx%016llx\"}",
+			o->token_iss, o->token_aud, user, o->domain, user, o->domain,
+			(long long)now, (long long)now + o->token_ttl,
+			(unsigned long long)rng_next(rng),
+			(unsigned long long)rng_next(rng));
+	if(n <= 0 || (size_t)n >= sizeof(claims))
+		goto done;
+	hl = wsl_b64url((unsigned char *)hdr, (int)strlen(hdr), hb, sizeof(hb));
+	cl = wsl_b64url((unsigned char *)claims, n, cb, sizeof(cb));
+	if(hl < 0 || cl < 0)
+		goto done;
+	si_len = (size_t)hl + 1 + (size_t)cl;
+	tl = si_len + 1 + 86 + 1;
+	si = malloc(tl);
+	if(!si || !mctx)
+		goto done;
+	snprintf(si, tl, "%s.%s", hb, cb);
+	if(EVP_DigestSignInit(mctx, NULL, EVP_sha256(), NULL, o->tkey) != 1
+			|| EVP_DigestSign(mctx, der, &dl, (unsigned char *)si, si_len) != 1)
+		goto done;
+	es = d2i_ECDSA_SIG(NULL, &dp, (long)dl);
+	if(!es)
+		goto done;
+	ECDSA_SIG_get0(es, &r, &s);
+	if(BN_bn2binpad(r, raw, 32) != 32 || BN_bn2binpad(s, raw + 32, 32) != 32)
+		goto done;
+	if(wsl_b64url(raw, 64, sigb, sizeof(sigb)) != 86)
+		goto done;
+	si[si_len] = '.';
+	memcpy(si + si_len + 1, sigb, 87); /* 86 and the NUL */
+	tok = si;
+	si = NULL;
+done:
+	ECDSA_SIG_free(es);
+	EVP_MD_CTX_free(mctx);
+	free(si);
+	return tok;
+}
+
 /* -- connection helpers -------------------------------------------------- */
 
-static void conn_watch(wsl_thread_t *t, int ep, wsl_conn_t *c, uint32_t want)
+static void conn_watch(int ep, wsl_conn_t *c, uint32_t want)
 {
 	struct epoll_event e;
 
-	(void)t;
 	if(c->fd < 0 || want == c->ev)
 		return;
 	memset(&e, 0, sizeof(e));
@@ -201,12 +473,50 @@ static void conn_watch(wsl_thread_t *t, int ep, wsl_conn_t *c, uint32_t want)
 		c->ev = want;
 }
 
+static int conn_bufs(wsl_conn_t *c)
+{
+	if(!c->rbuf)
+		c->rbuf = malloc(WSL_RBUF);
+	if(!c->wbuf)
+		c->wbuf = malloc(WSL_WBUF);
+	return c->rbuf && c->wbuf ? 0 : -1;
+}
+
+/* an idle connection keeps no buffers (50k idle connections) */
+static void conn_trim(wsl_conn_t *c)
+{
+	if(c->rlen == 0 && c->wlen == 0) {
+		free(c->rbuf);
+		free(c->wbuf);
+		c->rbuf = c->wbuf = NULL;
+	}
+}
+
+static void conn_close(wsl_thread_t *t, wsl_conn_t *c);
+
+static void thread_ready(wsl_thread_t *t, wsl_conn_t *c)
+{
+	if(c->ready)
+		return;
+	c->ready = 1;
+	t->n_ready++;
+}
+
 static void conn_finish(wsl_thread_t *t, wsl_conn_t *c, enum wsl_outcome oc)
 {
 	if(c->st == ST_FINISHED)
 		return;
 	c->st = ST_FINISHED;
 	c->oc = oc;
+	thread_ready(t, c);
+	if(t->phase == PH_HOLD) {
+		/* a held connection the server closed or that broke */
+		t->hst.dropped++;
+		if(t->o->verbose)
+			fprintf(stderr, "wsload: conn %d dropped while held: %s\n", c->idx,
+					wsl_oc_name[oc]);
+		return;
+	}
 	t->st.oc[oc]++;
 	if(t->o->verbose && oc != OC_OK)
 		fprintf(stderr, "wsload: conn %d: %s\n", c->idx, wsl_oc_name[oc]);
@@ -216,27 +526,18 @@ static void conn_finish(wsl_thread_t *t, wsl_conn_t *c, enum wsl_outcome oc)
  * how far the connection got */
 static void conn_eof(wsl_thread_t *t, wsl_conn_t *c)
 {
-	if(c->st == ST_CONNECTING || c->st == ST_TLS)
+	if(c->st == ST_CONNECTING || c->st == ST_TLS || c->st == ST_WS_RESP)
 		conn_finish(t, c, OC_REFUSED);
-	else if(c->st == ST_WS_RESP)
-		conn_finish(t, c, OC_REFUSED);
-	else if(c->outstanding > 0 || c->answered < c->sent
-			|| (t->o->requests > 0 && c->answered < t->o->requests))
+	else if(c->outstanding > 0 || c->op != OP_NONE || c->answered < c->sent
+			|| (t->o->requests > 0 && c->ops < t->o->requests))
 		conn_finish(t, c, OC_LOST);
 	else
 		conn_finish(t, c, OC_OK);
 }
 
-static int wsl_b64(const unsigned char *in, int n, char *out, size_t outsz)
-{
-	if((size_t)(4 * ((n + 2) / 3) + 1) > outsz)
-		return -1;
-	return EVP_EncodeBlock((unsigned char *)out, in, n);
-}
-
 static int conn_queue(wsl_conn_t *c, const void *p, size_t n)
 {
-	if(c->wlen + n > sizeof(c->wbuf))
+	if(!c->wbuf || c->wlen + n > WSL_WBUF)
 		return -1;
 	memcpy(c->wbuf + c->wlen, p, n);
 	c->wlen += n;
@@ -252,7 +553,7 @@ static int conn_queue_frame(
 	uint32_t m = (uint32_t)rng_next(&t->rng);
 	unsigned char mask[4];
 
-	if(c->wlen + n + sizeof(h) > sizeof(c->wbuf))
+	if(conn_bufs(c) < 0 || c->wlen + n + sizeof(h) > WSL_WBUF)
 		return -1;
 	h[hl++] = (unsigned char)(0x80 | opcode);
 	if(n < 126) {
@@ -296,71 +597,478 @@ static int conn_queue_upgrade(wsl_thread_t *t, wsl_conn_t *c)
 	return conn_queue(c, req, (size_t)n);
 }
 
-static int conn_queue_request(wsl_thread_t *t, wsl_conn_t *c)
+/* -- building SIP requests ------------------------------------------------ */
+
+/* Authorization header of a REGISTER (with its CRLF), "" if none */
+static int reg_auth_header(
+		wsl_thread_t *t, wsl_conn_t *c, const char *user, char *buf, size_t n)
 {
 	const wsl_opts_t *o = t->o;
-	char msg[1500], ruri[256], to[272], contact[160] = "";
-	int n, user = o->user_base + c->idx;
+	char ha1[33], ha2[33], resp[33], tmp[512], cnonce[20], uri[160];
+	int l;
 
-	c->cseq++;
-	if(strcasecmp(o->method, "REGISTER") == 0) {
-		snprintf(ruri, sizeof(ruri), "sip:%s", o->domain);
-		snprintf(to, sizeof(to), "<sip:wsload%d@%s>", user, o->domain);
-		/* RFC 7118: the Contact of a WebSocket client has a .invalid host */
-		snprintf(contact, sizeof(contact),
-				"Contact: <sip:w%d@wsload.invalid;transport=ws>;expires=600\r\n"
-				"Expires: 600\r\nSupported: path, outbound, gruu\r\n",
-				c->idx);
+	buf[0] = '\0';
+	snprintf(uri, sizeof(uri), "sip:%s", o->domain);
+	if(o->auth == AUTH_TOKEN) {
+		l = snprintf(buf, n, "Authorization: Bearer %s\r\n", c->token);
+	} else if(o->auth == AUTH_TNA) {
+		l = snprintf(buf, n,
+				"Authorization: Digest username=\"%s@%s\", realm=\"%s\", "
+				"uri=\"%s\", nonce=\"\", response=\"\", "
+				"integrity-protected=\"auth-done\"\r\n",
+				user, o->domain, o->domain, uri);
+	} else if(o->auth == AUTH_DIGEST && c->dig.have) {
+		/* RFC 2617 / RFC 3261 22.4; the IMPI is the username (TS 24.229) */
+		l = snprintf(tmp, sizeof(tmp), "%s@%s:%s:%s", user, o->domain,
+				c->dig.realm, o->password);
+		md5_hex(tmp, (size_t)l, ha1);
+		l = snprintf(tmp, sizeof(tmp), "REGISTER:%s", uri);
+		md5_hex(tmp, (size_t)l, ha2);
+		c->dig.nc++;
+		snprintf(cnonce, sizeof(cnonce), "%08x", (unsigned)rng_next(&t->rng));
+		if(c->dig.qop_auth)
+			l = snprintf(tmp, sizeof(tmp), "%s:%s:%08x:%s:auth:%s", ha1,
+					c->dig.nonce, c->dig.nc, cnonce, ha2);
+		else
+			l = snprintf(tmp, sizeof(tmp), "%s:%s:%s", ha1, c->dig.nonce, ha2);
+		md5_hex(tmp, (size_t)l, resp);
+		if(c->dig.qop_auth)
+			l = snprintf(buf, n,
+					"Authorization: Digest username=\"%s@%s\", realm=\"%s\", "
+					"nonce=\"%s\", uri=\"%s\", algorithm=MD5, qop=auth, "
+					"nc=%08x, cnonce=\"%s\", response=\"%s\"%s%s%s\r\n",
+					user, o->domain, c->dig.realm, c->dig.nonce, uri, c->dig.nc,
+					cnonce, resp, c->dig.opaque[0] ? ", opaque=\"" : "",
+					c->dig.opaque, c->dig.opaque[0] ? "\"" : "");
+		else
+			l = snprintf(buf, n,
+					"Authorization: Digest username=\"%s@%s\", realm=\"%s\", "
+					"nonce=\"%s\", uri=\"%s\", algorithm=MD5, "
+					"response=\"%s\"%s%s%s\r\n",
+					user, o->domain, c->dig.realm, c->dig.nonce, uri, resp,
+					c->dig.opaque[0] ? ", opaque=\"" : "", c->dig.opaque,
+					c->dig.opaque[0] ? "\"" : "");
 	} else {
-		snprintf(
-				ruri, sizeof(ruri), "sip:%s:%d;transport=ws", o->host, o->port);
-		snprintf(to, sizeof(to), "<%s>", ruri);
+		return 0;
 	}
-	n = snprintf(msg, sizeof(msg),
-			"%s %s SIP/2.0\r\n"
-			"Via: SIP/2.0/WSS c%d.invalid;branch=z9hG4bK%s.%u\r\n"
-			"Max-Forwards: 70\r\n"
-			"From: <sip:wsload%d@%s>;tag=%s\r\n"
-			"To: %s\r\n"
-			"Call-ID: %s\r\n"
-			"CSeq: %u %s\r\n"
-			"%s"
-			"User-Agent: wsload\r\n"
-			"Content-Length: 0\r\n\r\n",
-			o->method, ruri, c->idx, c->callid, c->cseq, user, o->domain,
-			c->tag, to, c->callid, c->cseq, o->method, contact);
-	if(n <= 0 || (size_t)n >= sizeof(msg))
+	return l > 0 && (size_t)l < n ? 0 : -1;
+}
+
+static int conn_send_sip(wsl_thread_t *t, wsl_conn_t *c, const char *msg, int n)
+{
+	if(n <= 0 || n >= WSL_MSG)
 		return -1;
 	if(conn_queue_frame(t, c, 0x1, msg, (size_t)n) < 0)
 		return -1;
+	return 0;
+}
+
+static void count_sent(wsl_thread_t *t, wsl_conn_t *c, double t_req)
+{
 	c->sent++;
 	c->outstanding++;
-	c->t_req = now_s();
-	t->st.sent++;
+	c->t_req = t_req;
+	t->cur->sent++;
+}
+
+static int queue_register(wsl_thread_t *t, wsl_conn_t *c, double t_req)
+{
+	const wsl_opts_t *o = t->o;
+	char msg[WSL_MSG], user[64], auth[2048];
+	int n;
+
+	user_name(o, c->idx, user, sizeof(user));
+	if(reg_auth_header(t, c, user, auth, sizeof(auth)) < 0)
+		return -1;
+	c->cseq++;
+	/* RFC 7118: the Contact of a WebSocket client has a .invalid host */
+	n = snprintf(msg, sizeof(msg),
+			"REGISTER sip:%s SIP/2.0\r\n"
+			"Via: SIP/2.0/WSS c%d.invalid;branch=z9hG4bK%s.%u\r\n"
+			"Max-Forwards: 70\r\n"
+			"From: <sip:%s@%s>;tag=%s\r\n"
+			"To: <sip:%s@%s>\r\n"
+			"Call-ID: %s\r\n"
+			"CSeq: %u REGISTER\r\n"
+			"Contact: <sip:w%d@wsload.invalid;transport=ws>;expires=%d\r\n"
+			"Expires: %d\r\n"
+			"Supported: path, outbound, gruu\r\n"
+			"%s"
+			"User-Agent: wsload\r\n"
+			"Content-Length: 0\r\n\r\n",
+			o->domain, c->idx, c->callid, c->cseq, user, o->domain, c->tag,
+			user, o->domain, c->callid, c->cseq, c->idx, o->expires, o->expires,
+			auth);
+	if(conn_send_sip(t, c, msg, n) < 0)
+		return -1;
+	count_sent(t, c, t_req);
 	return 0;
+}
+
+static int queue_options(wsl_thread_t *t, wsl_conn_t *c, double t_req)
+{
+	const wsl_opts_t *o = t->o;
+	char msg[2048], user[64];
+	int n;
+
+	user_name(o, c->idx, user, sizeof(user));
+	c->cseq++;
+	n = snprintf(msg, sizeof(msg),
+			"OPTIONS sip:%s:%d;transport=ws SIP/2.0\r\n"
+			"Via: SIP/2.0/WSS c%d.invalid;branch=z9hG4bK%s.%u\r\n"
+			"Max-Forwards: 70\r\n"
+			"From: <sip:%s@%s>;tag=%s\r\n"
+			"To: <sip:%s:%d;transport=ws>\r\n"
+			"Call-ID: %s\r\n"
+			"CSeq: %u OPTIONS\r\n"
+			"User-Agent: wsload\r\n"
+			"Content-Length: 0\r\n\r\n",
+			o->host, o->port, c->idx, c->callid, c->cseq, user, o->domain,
+			c->tag, o->host, o->port, c->callid, c->cseq);
+	if(conn_send_sip(t, c, msg, n) < 0)
+		return -1;
+	count_sent(t, c, t_req);
+	return 0;
+}
+
+static int queue_invite(wsl_thread_t *t, wsl_conn_t *c, double t_req)
+{
+	const wsl_opts_t *o = t->o;
+	char *msg, user[64];
+	wsl_call_t *k;
+	int n, rc = -1;
+
+	if(!c->call && !(c->call = calloc(1, sizeof(*c->call))))
+		return -1;
+	k = c->call;
+	memset(k, 0, sizeof(*k));
+	snprintf(k->callid, sizeof(k->callid), "%016llx.%d",
+			(unsigned long long)rng_next(&t->rng), c->idx);
+	snprintf(k->ftag, sizeof(k->ftag), "%08x", (unsigned)rng_next(&t->rng));
+	snprintf(k->branch, sizeof(k->branch), "z9hG4bK%016llx",
+			(unsigned long long)rng_next(&t->rng));
+	k->cseq = 1;
+	user_name(o, c->idx, user, sizeof(user));
+	msg = malloc(WSL_MSG);
+	if(!msg)
+		return -1;
+	n = snprintf(msg, WSL_MSG,
+			"INVITE %s SIP/2.0\r\n"
+			"Via: SIP/2.0/WSS c%d.invalid;branch=%s\r\n"
+			"Max-Forwards: 70\r\n"
+			"From: <sip:%s@%s>;tag=%s\r\n"
+			"To: <%s>\r\n"
+			"Call-ID: %s\r\n"
+			"CSeq: 1 INVITE\r\n"
+			"Contact: <sip:w%d@wsload.invalid;transport=ws;ob>\r\n"
+			"Allow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n"
+			"Content-Type: application/sdp\r\n"
+			"User-Agent: wsload\r\n"
+			"Content-Length: %zu\r\n\r\n%.*s",
+			o->callee, c->idx, k->branch, user, o->domain, k->ftag, o->callee,
+			k->callid, c->idx, o->sdp_len, (int)o->sdp_len, o->sdp);
+	if(conn_send_sip(t, c, msg, n) == 0) {
+		count_sent(t, c, t_req);
+		rc = 0;
+	}
+	free(msg);
+	return rc;
+}
+
+/* ACK (for a 2xx: its own transaction toward the remote target through the
+ * route set; for a non-2xx: hop-by-hop, same branch) or BYE */
+static int queue_in_dialog(
+		wsl_thread_t *t, wsl_conn_t *c, const char *method, int non2xx)
+{
+	const wsl_opts_t *o = t->o;
+	wsl_call_t *k = c->call;
+	char msg[4096], user[64], branch[48];
+	unsigned cseq = k->cseq;
+	int n;
+
+	user_name(o, c->idx, user, sizeof(user));
+	if(strcmp(method, "BYE") == 0)
+		cseq = ++k->cseq;
+	if(non2xx)
+		snprintf(branch, sizeof(branch), "%s", k->branch);
+	else
+		snprintf(branch, sizeof(branch), "z9hG4bK%016llx",
+				(unsigned long long)rng_next(&t->rng));
+	n = snprintf(msg, sizeof(msg),
+			"%s %s SIP/2.0\r\n"
+			"Via: SIP/2.0/WSS c%d.invalid;branch=%s\r\n"
+			"Max-Forwards: 70\r\n"
+			"%s"
+			"From: <sip:%s@%s>;tag=%s\r\n"
+			"To: <%s>;tag=%s\r\n"
+			"Call-ID: %s\r\n"
+			"CSeq: %u %s\r\n"
+			"User-Agent: wsload\r\n"
+			"Content-Length: 0\r\n\r\n",
+			method, non2xx || !k->target[0] ? o->callee : k->target, c->idx,
+			branch, non2xx ? "" : k->routes, user, o->domain, k->ftag,
+			o->callee, k->ttag, k->callid, cseq, method);
+	if(conn_send_sip(t, c, msg, n) < 0)
+		return -1;
+	if(strcmp(method, "BYE") == 0) {
+		k->bye_sent = 1;
+		count_sent(t, c, now_s());
+	}
+	return 0;
+}
+
+/* a minimal UAS for requests the server sends us: 200 to BYE and OPTIONS,
+ * 501 to anything else, nothing to ACK */
+static int queue_reply(wsl_thread_t *t, wsl_conn_t *c, const char *req,
+		size_t n, const char *method, int code)
+{
+	char msg[4096];
+	const char *p = req, *end = req + n;
+	size_t l = 0;
+	int k;
+
+	k = snprintf(msg, sizeof(msg), "SIP/2.0 %d %s\r\n", code,
+			code == 200 ? "OK" : "Not Implemented");
+	if(k <= 0)
+		return -1;
+	l = (size_t)k;
+	(void)method;
+	/* copy Via, From, To, Call-ID, CSeq as received (RFC 3261 8.2.6.2) */
+	while(p < end) {
+		const char *eol = memmem(p, (size_t)(end - p), "\r\n", 2);
+		size_t ll;
+		if(!eol || eol == p)
+			break;
+		ll = (size_t)(eol - p) + 2;
+		if((strncasecmp(p, "Via:", 4) == 0 || strncasecmp(p, "v:", 2) == 0
+				   || strncasecmp(p, "From:", 5) == 0
+				   || strncasecmp(p, "f:", 2) == 0
+				   || strncasecmp(p, "To:", 3) == 0
+				   || strncasecmp(p, "t:", 2) == 0
+				   || strncasecmp(p, "Call-ID:", 8) == 0
+				   || strncasecmp(p, "i:", 2) == 0
+				   || strncasecmp(p, "CSeq:", 5) == 0)
+				&& l + ll < sizeof(msg)) {
+			memcpy(msg + l, p, ll);
+			l += ll;
+		}
+		p = eol + 2;
+	}
+	k = snprintf(msg + l, sizeof(msg) - l, "Content-Length: 0\r\n\r\n");
+	if(k <= 0 || (size_t)k >= sizeof(msg) - l)
+		return -1;
+	l += (size_t)k;
+	t->cur->srv_requests++;
+	return conn_queue_frame(t, c, 0x1, msg, l);
 }
 
 /* -- reading what the server sends --------------------------------------- */
 
-static const char *find_hdr(const char *head, const char *end, const char *name)
+/* value of the next header named name (or its compact form) in [*pos, end);
+ * *pos moves past it; returns NULL when there is no more */
+static const char *next_hdr(const char **pos, const char *end, const char *name,
+		const char *compact, const char **vend)
 {
-	size_t nl = strlen(name);
-	const char *p = head;
+	size_t nl = strlen(name), cl = compact ? strlen(compact) : 0;
+	const char *p = *pos;
 
 	while(p < end) {
 		const char *eol = memmem(p, (size_t)(end - p), "\r\n", 2);
+		const char *v = NULL;
 		if(!eol)
 			eol = end;
-		if((size_t)(eol - p) > nl && p[nl] == ':'
-				&& strncasecmp(p, name, nl) == 0) {
-			p += nl + 1;
-			while(p < eol && (*p == ' ' || *p == '\t'))
-				p++;
-			return p;
+		if(eol == p) /* end of headers */
+			break;
+		if((size_t)(eol - p) > nl && strncasecmp(p, name, nl) == 0
+				&& (p[nl] == ':' || p[nl] == ' ' || p[nl] == '\t'))
+			v = p + nl;
+		else if(cl && (size_t)(eol - p) > cl && strncasecmp(p, compact, cl) == 0
+				&& (p[cl] == ':' || p[cl] == ' ' || p[cl] == '\t'))
+			v = p + cl;
+		if(v) {
+			while(v < eol && (*v == ' ' || *v == '\t'))
+				v++;
+			if(v < eol && *v == ':')
+				v++;
+			while(v < eol && (*v == ' ' || *v == '\t'))
+				v++;
+			*pos = eol + 2;
+			*vend = eol;
+			return v;
 		}
 		p = eol + 2;
 	}
+	*pos = end;
 	return NULL;
+}
+
+static const char *find_hdr(const char *head, const char *end, const char *name)
+{
+	const char *pos = head, *ve;
+	return next_hdr(&pos, end, name, NULL, &ve);
+}
+
+/* copy the value of auth-param name (quoted or token) into out */
+static int auth_param(const char *v, const char *ve, const char *name,
+		char *out, size_t outsz)
+{
+	size_t nl = strlen(name);
+	const char *p = v;
+
+	while(p < ve) {
+		while(p < ve && (*p == ' ' || *p == ',' || *p == '\t'))
+			p++;
+		if((size_t)(ve - p) > nl && strncasecmp(p, name, nl) == 0
+				&& (p[nl] == '=' || p[nl] == ' ')) {
+			const char *q = p + nl, *s;
+			while(q < ve && (*q == ' ' || *q == '='))
+				q++;
+			if(q < ve && *q == '"') {
+				s = ++q;
+				while(q < ve && *q != '"')
+					q++;
+			} else {
+				s = q;
+				while(q < ve && *q != ',' && *q != ' ')
+					q++;
+			}
+			if((size_t)(q - s) >= outsz)
+				return -1;
+			memcpy(out, s, (size_t)(q - s));
+			out[q - s] = '\0';
+			return 0;
+		}
+		/* skip this param (a quoted value may hold commas) */
+		while(p < ve && *p != ',') {
+			if(*p == '"') {
+				p++;
+				while(p < ve && *p != '"')
+					p++;
+			}
+			if(p < ve)
+				p++;
+		}
+	}
+	return -1;
+}
+
+/* from a 401/407: remember the challenge; 1 if it can be answered */
+static int take_challenge(wsl_conn_t *c, const char *head, const char *end)
+{
+	const char *pos = head, *ve, *v;
+	char qop[64] = "", stale[16] = "", algo[32] = "", nonce[128];
+
+	v = next_hdr(&pos, end, "WWW-Authenticate", NULL, &ve);
+	if(!v) {
+		pos = head;
+		v = next_hdr(&pos, end, "Proxy-Authenticate", NULL, &ve);
+	}
+	if(!v || (size_t)(ve - v) < 7 || strncasecmp(v, "Digest", 6) != 0)
+		return 0;
+	v += 6;
+	if(auth_param(v, ve, "nonce", nonce, sizeof(nonce)) < 0)
+		return 0;
+	auth_param(v, ve, "algorithm", algo, sizeof(algo));
+	if(algo[0] && strcasecmp(algo, "MD5") != 0)
+		return 0;
+	auth_param(v, ve, "stale", stale, sizeof(stale));
+	/* the same nonce refused without stale=true: wrong credentials */
+	if(c->dig.have && strcmp(nonce, c->dig.nonce) == 0
+			&& strcasecmp(stale, "true") != 0)
+		return 0;
+	memset(&c->dig, 0, sizeof(c->dig));
+	memcpy(c->dig.nonce, nonce, sizeof(nonce));
+	if(auth_param(v, ve, "realm", c->dig.realm, sizeof(c->dig.realm)) < 0)
+		return 0;
+	auth_param(v, ve, "opaque", c->dig.opaque, sizeof(c->dig.opaque));
+	auth_param(v, ve, "qop", qop, sizeof(qop));
+	c->dig.qop_auth = strstr(qop, "auth") != NULL;
+	c->dig.have = 1;
+	return 1;
+}
+
+/* the route set of a dialog from the Record-Route of the 2xx, reversed
+ * (RFC 3261 12.1.2), as Route header lines */
+static int take_routes(wsl_call_t *k, const char *head, const char *end)
+{
+	const char *pos = head, *ve, *v, *vals[16], *vends[16];
+	size_t l = 0;
+	int n = 0, i;
+
+	while(n < 16 && (v = next_hdr(&pos, end, "Record-Route", NULL, &ve))) {
+		/* comma separated values, never inside <> or quotes */
+		const char *s = v, *p = v;
+		int in_angle = 0, in_q = 0;
+		for(; p <= ve && n < 16; p++) {
+			if(p == ve || (*p == ',' && !in_angle && !in_q)) {
+				while(s < p && *s == ' ')
+					s++;
+				if(p > s) {
+					vals[n] = s;
+					vends[n] = p;
+					n++;
+				}
+				s = p + 1;
+				continue;
+			}
+			if(*p == '"')
+				in_q = !in_q;
+			else if(*p == '<' && !in_q)
+				in_angle = 1;
+			else if(*p == '>' && !in_q)
+				in_angle = 0;
+		}
+	}
+	k->routes[0] = '\0';
+	for(i = n - 1; i >= 0; i--) {
+		int w = snprintf(k->routes + l, sizeof(k->routes) - l,
+				"Route: %.*s\r\n", (int)(vends[i] - vals[i]), vals[i]);
+		if(w <= 0 || (size_t)w >= sizeof(k->routes) - l)
+			return -1;
+		l += (size_t)w;
+	}
+	return 0;
+}
+
+static void take_target(wsl_call_t *k, const char *head, const char *end)
+{
+	const char *pos = head, *ve, *v = next_hdr(&pos, end, "Contact", "m", &ve);
+	const char *lt, *gt;
+
+	k->target[0] = '\0';
+	if(!v)
+		return;
+	lt = memchr(v, '<', (size_t)(ve - v));
+	if(lt) {
+		gt = memchr(lt, '>', (size_t)(ve - lt));
+		if(gt && (size_t)(gt - lt - 1) < sizeof(k->target))
+			snprintf(k->target, sizeof(k->target), "%.*s", (int)(gt - lt - 1),
+					lt + 1);
+	} else {
+		const char *s = memchr(v, ';', (size_t)(ve - v));
+		size_t l = (size_t)((s ? s : ve) - v);
+		if(l < sizeof(k->target))
+			snprintf(k->target, sizeof(k->target), "%.*s", (int)l, v);
+	}
+}
+
+static void take_totag(wsl_call_t *k, const char *head, const char *end)
+{
+	const char *pos = head, *ve, *v = next_hdr(&pos, end, "To", "t", &ve);
+	const char *p;
+
+	if(!v || k->ttag[0])
+		return;
+	for(p = v; p + 4 < ve; p++) {
+		if(strncasecmp(p, ";tag=", 5) == 0) {
+			const char *s = p + 5, *e = s;
+			while(e < ve && *e != ';' && *e != ' ' && *e != '>')
+				e++;
+			if((size_t)(e - s) < sizeof(k->ttag))
+				snprintf(k->ttag, sizeof(k->ttag), "%.*s", (int)(e - s), s);
+			return;
+		}
+	}
 }
 
 static int accept_ok(const wsl_conn_t *c, const char *v, const char *end)
@@ -416,6 +1124,8 @@ static void on_http(wsl_thread_t *t, wsl_conn_t *c)
 	}
 	conn_consume(c, (size_t)(eoh + 4 - b));
 	c->st = ST_OPEN;
+	if(t->o->method != M_INVITE || t->o->auth == AUTH_NONE)
+		thread_ready(t, c); /* calls: once registered */
 	if(t->st.hs_n < (uint32_t)t->count)
 		t->st.hs_ms[t->st.hs_n++] =
 				(uint32_t)((now_s() - c->t_start) * 1000.0 + 0.5);
@@ -423,48 +1133,182 @@ static void on_http(wsl_thread_t *t, wsl_conn_t *c)
 
 static void count_status(wsl_thread_t *t, int code)
 {
+	wsl_stats_t *s = t->cur;
+
 	if(code >= 200 && code < 300)
-		t->st.s2xx++;
-	else if(code == 401)
-		t->st.s401++;
+		s->s2xx++;
+	else if(code == 401 || code == 407)
+		s->s401++;
 	else if(code >= 400 && code < 500)
-		t->st.s4xx++;
+		s->s4xx++;
 	else if(code >= 500 && code < 600)
-		t->st.s5xx++;
+		s->s5xx++;
 	else if(code >= 600 && code < 700)
-		t->st.s6xx++;
+		s->s6xx++;
 	else
-		t->st.sother++;
+		s->sother++;
 }
 
-static void on_sip(wsl_thread_t *t, wsl_conn_t *c, const char *p, size_t n)
+static int in_window(const wsl_thread_t *t, double now)
 {
-	double now, us;
-	int code, b = 0;
+	return now >= t->t_win0 && now <= t->t_win1;
+}
 
-	if(n < 12 || strncmp(p, "SIP/2.0 ", 8) != 0) {
-		/* a request toward the client: not expected in this test */
+/* an operation ended */
+static void op_end(wsl_thread_t *t, wsl_conn_t *c, int ok, int main_kind)
+{
+	double now = now_s();
+
+	if(c->op_n > 0)
+		c->op_n--;
+	if(c->op_n == 0)
+		c->op = OP_NONE;
+	if(!main_kind)
+		return; /* the registration before calls: not what is measured */
+	if(ok) {
+		t->cur->ops_ok++;
+		if(in_window(t, now))
+			t->cur->ops_in_window++;
+		if(t->o->method != M_INVITE) /* calls: setup time, at the 2xx */
+			lat_add(t->cur->olat, now - c->t_op);
+	} else {
+		t->cur->ops_fail++;
+	}
+}
+
+static void on_response(wsl_thread_t *t, wsl_conn_t *c, const char *p, size_t n)
+{
+	const char *end = p + n, *pos = p, *ve, *v, *eoh;
+	char method[16] = "";
+	double now;
+	int code, main_kind;
+
+	code = (int)strtol(p + 8, NULL, 10);
+	eoh = memmem(p, n, "\r\n\r\n", 4);
+	if(eoh)
+		end = eoh + 2;
+	v = next_hdr(&pos, end, "CSeq", NULL, &ve);
+	if(v) {
+		while(v < ve && *v >= '0' && *v <= '9')
+			v++;
+		while(v < ve && *v == ' ')
+			v++;
+		if((size_t)(ve - v) < sizeof(method))
+			snprintf(method, sizeof(method), "%.*s", (int)(ve - v), v);
+	}
+	if(code < 200) {
+		if(code > 100 && strcmp(method, "INVITE") == 0 && c->call)
+			take_totag(c->call, p, end);
 		return;
 	}
-	code = (int)strtol(p + 8, NULL, 10);
-	if(code < 200)
-		return;
 	if(c->outstanding <= 0) {
 		conn_finish(t, c, OC_PROTO);
 		return;
 	}
 	c->outstanding--;
 	c->answered++;
-	t->st.answered++;
+	t->cur->answered++;
 	count_status(t, code);
 	now = now_s();
-	if(now >= t->t_win0 && now <= t->t_win1)
-		t->st.in_window++;
-	us = (now - c->t_req) * 1e6;
-	while(b < WSL_LAT_BUCKETS - 1 && us >= (double)(2ULL << b))
-		b++;
-	t->st.lat[b]++;
+	if(in_window(t, now))
+		t->cur->in_window++;
+	lat_add(t->cur->lat, now - c->t_req);
 	c->deadline = now + t->o->timeout;
+
+	if(strcmp(method, "REGISTER") == 0) {
+		main_kind = t->o->method == M_REGISTER;
+		if((code == 401 || code == 407) && t->o->auth == AUTH_DIGEST
+				&& c->auth_tries < 2 && take_challenge(c, p, end)) {
+			/* answer the challenge: the same registration goes on */
+			c->auth_tries++;
+			if(queue_register(t, c, now) < 0)
+				conn_finish(t, c, OC_PROTO);
+			return;
+		}
+		if(code == 401 || code == 407) {
+			if(t->o->auth != AUTH_NONE)
+				t->cur->auth_fail++;
+		}
+		c->auth_tries = 0;
+		if(code >= 200 && code < 300) {
+			c->registered = 1;
+			t->cur->regs_ok++;
+		} else {
+			if(t->o->auth != AUTH_NONE)
+				t->cur->regs_fail++;
+			if(t->o->method == M_INVITE)
+				c->reg_failed = 1;
+		}
+		if(t->o->method == M_INVITE)
+			thread_ready(t, c);
+		/* without credentials the 401 is the expected answer */
+		op_end(t, c,
+				(code >= 200 && code < 300)
+						|| (t->o->auth == AUTH_NONE && code == 401),
+				main_kind);
+	} else if(strcmp(method, "OPTIONS") == 0) {
+		op_end(t, c, code >= 200 && code < 300, 1);
+	} else if(strcmp(method, "INVITE") == 0 && c->call) {
+		wsl_call_t *k = c->call;
+		take_totag(k, p, end);
+		if(code >= 300) {
+			queue_in_dialog(t, c, "ACK", 1);
+			t->cur->calls_fail++;
+			op_end(t, c, 0, 1);
+			return;
+		}
+		take_target(k, p, end);
+		if(take_routes(k, p, end) < 0 || queue_in_dialog(t, c, "ACK", 0) < 0) {
+			conn_finish(t, c, OC_PROTO);
+			return;
+		}
+		k->up = 1;
+		lat_add(t->cur->olat, now - c->t_op);
+		k->bye_at = now + t->o->call_hold;
+		if(t->o->call_hold <= 0 && queue_in_dialog(t, c, "BYE", 0) < 0)
+			conn_finish(t, c, OC_PROTO);
+	} else if(strcmp(method, "BYE") == 0 && c->call) {
+		if(code >= 200 && code < 300)
+			t->cur->calls_ok++;
+		else
+			t->cur->calls_fail++;
+		op_end(t, c, code >= 200 && code < 300, 1);
+	} else {
+		op_end(t, c, code >= 200 && code < 300, 1);
+	}
+}
+
+static void on_request(wsl_thread_t *t, wsl_conn_t *c, const char *p, size_t n)
+{
+	const char *sp = memchr(p, ' ', n < 16 ? n : 16);
+	char method[16];
+	int code = 501;
+
+	if(!sp)
+		return;
+	snprintf(method, sizeof(method), "%.*s", (int)(sp - p), p);
+	if(strcmp(method, "ACK") == 0)
+		return;
+	if(strcmp(method, "OPTIONS") == 0)
+		code = 200;
+	if(strcmp(method, "BYE") == 0 && c->call && c->call->up
+			&& !c->call->bye_sent) {
+		/* the far end hung up first */
+		code = 200;
+		t->cur->calls_ok++;
+		c->call->up = 0;
+		op_end(t, c, 1, 1);
+	}
+	if(queue_reply(t, c, p, n, method, code) < 0)
+		conn_finish(t, c, OC_PROTO);
+}
+
+static void on_sip(wsl_thread_t *t, wsl_conn_t *c, const char *p, size_t n)
+{
+	if(n >= 12 && strncmp(p, "SIP/2.0 ", 8) == 0)
+		on_response(t, c, p, n);
+	else if(n >= 12)
+		on_request(t, c, p, n);
 }
 
 /* parse complete server frames from rbuf (RFC 6455 section 5.2) */
@@ -493,7 +1337,7 @@ static void on_frames(wsl_thread_t *t, wsl_conn_t *c)
 			for(hl = 2; hl < 10; hl++)
 				len = (len << 8) | b[hl];
 		}
-		if(len > sizeof(c->rbuf) - hl) {
+		if(len > WSL_RBUF - hl) {
 			conn_finish(t, c, OC_PROTO);
 			return;
 		}
@@ -506,7 +1350,10 @@ static void on_frames(wsl_thread_t *t, wsl_conn_t *c)
 			char pl[126];
 			size_t pn = len < sizeof(pl) ? (size_t)len : sizeof(pl);
 			memcpy(pl, b + hl, pn);
+			t->cur->pings++;
 			conn_queue_frame(t, c, 0xA, pl, pn);
+		} else if(op == 0xA) {
+			t->cur->pongs++;
 		} else if(op == 0x8) {
 			conn_consume(c, hl + (size_t)len);
 			conn_eof(t, c);
@@ -520,29 +1367,52 @@ static void on_frames(wsl_thread_t *t, wsl_conn_t *c)
 
 static int conn_open(wsl_thread_t *t, int ep, wsl_conn_t *c)
 {
+	const wsl_opts_t *o = t->o;
 	int one = 1;
 
 	c->fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if(c->fd < 0) {
+		if(o->verbose)
+			fprintf(stderr, "wsload: socket: %s\n", strerror(errno));
 		conn_finish(t, c, OC_REFUSED);
 		return -1;
 	}
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if(o->src_base) {
+		/* several source addresses of 127.0.0.0/8: ~28k ephemeral ports
+		 * each toward one server port; the port is picked at connect() */
+		struct sockaddr_in sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sin_family = AF_INET;
+		sa.sin_addr.s_addr =
+				htonl(ntohl(o->src0.s_addr) + (uint32_t)(c->idx % o->sources));
+		setsockopt(
+				c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+		if(bind(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			if(o->verbose)
+				fprintf(stderr, "wsload: bind: %s\n", strerror(errno));
+			conn_finish(t, c, OC_REFUSED);
+			return -1;
+		}
+	}
+	if(conn_bufs(c) < 0)
+		die("out of memory");
 	c->t_start = now_s();
-	c->deadline = c->t_start + t->o->timeout;
+	c->deadline = c->t_start + o->timeout;
 	c->st = ST_CONNECTING;
 	if(connect(c->fd, (struct sockaddr *)&t->addr, t->alen) < 0
 			&& errno != EINPROGRESS) {
+		if(o->verbose)
+			fprintf(stderr, "wsload: connect: %s\n", strerror(errno));
 		conn_finish(t, c, OC_REFUSED);
 		return -1;
 	}
-	conn_watch(t, ep, c, EPOLLOUT | EPOLLIN);
+	conn_watch(ep, c, EPOLLOUT | EPOLLIN);
 	return 0;
 }
 
-static enum wsl_outcome ssl_fail_kind(wsl_conn_t *c, int err)
+static enum wsl_outcome ssl_fail_kind(int err)
 {
-	(void)c;
 	if(err == SSL_ERROR_SSL)
 		return OC_TLS_FAIL;
 	return OC_REFUSED; /* EOF or reset by the server */
@@ -553,6 +1423,8 @@ static int conn_io(wsl_thread_t *t, wsl_conn_t *c, uint32_t *want)
 {
 	int r, e;
 
+	if(conn_bufs(c) < 0)
+		die("out of memory");
 	if(c->st == ST_CONNECTING) {
 		int soerr = 0;
 		socklen_t sl = sizeof(soerr);
@@ -584,7 +1456,7 @@ static int conn_io(wsl_thread_t *t, wsl_conn_t *c, uint32_t *want)
 				*want = e == SSL_ERROR_WANT_READ ? EPOLLIN : EPOLLOUT;
 				return 1;
 			}
-			conn_finish(t, c, ssl_fail_kind(c, e));
+			conn_finish(t, c, ssl_fail_kind(e));
 			return -1;
 		}
 		if(conn_queue_upgrade(t, c) < 0) {
@@ -611,13 +1483,12 @@ static int conn_io(wsl_thread_t *t, wsl_conn_t *c, uint32_t *want)
 	}
 	/* read what is there */
 	for(;;) {
-		if(c->rlen == sizeof(c->rbuf)) {
+		if(c->rlen == WSL_RBUF) {
 			conn_finish(t, c, OC_PROTO);
 			return -1;
 		}
 		ERR_clear_error();
-		r = SSL_read(
-				c->ssl, c->rbuf + c->rlen, (int)(sizeof(c->rbuf) - c->rlen));
+		r = SSL_read(c->ssl, c->rbuf + c->rlen, (int)(WSL_RBUF - c->rlen));
 		if(r > 0) {
 			c->rlen += (size_t)r;
 			if(c->st == ST_WS_RESP)
@@ -626,6 +1497,8 @@ static int conn_io(wsl_thread_t *t, wsl_conn_t *c, uint32_t *want)
 				on_frames(t, c);
 			if(c->st == ST_FINISHED)
 				return -1;
+			if(c->wlen > 0)
+				return 0; /* an answer to send (ACK, pong ...) */
 			continue;
 		}
 		e = SSL_get_error(c->ssl, r);
@@ -641,11 +1514,74 @@ static int conn_io(wsl_thread_t *t, wsl_conn_t *c, uint32_t *want)
 	return 0;
 }
 
+/* more operations to start on this connection (closed loop / count) */
 static int conn_more(const wsl_thread_t *t, const wsl_conn_t *c, double now)
 {
+	if(t->phase == PH_HOLD)
+		return 0;
 	if(t->o->requests > 0)
-		return c->sent < t->o->requests;
+		return c->ops < t->o->requests;
 	return now < t->t_win1;
+}
+
+static int conn_idle(const wsl_conn_t *c)
+{
+	return c->st == ST_OPEN && c->op == OP_NONE && c->outstanding == 0
+		   && c->wlen == 0;
+}
+
+/* start an operation on c: t0 is when it was due (open loop) */
+static int op_start(wsl_thread_t *t, wsl_conn_t *c, int kind, double t0)
+{
+	int r = -1;
+
+	c->op = kind;
+	c->op_n++;
+	c->t_op = t0;
+	if(kind == OP_REG) {
+		c->auth_tries = 0;
+		r = queue_register(t, c, t0);
+	} else if(kind == OP_OPT) {
+		r = queue_options(t, c, t0);
+	} else if(kind == OP_CALL) {
+		r = queue_invite(t, c, t0);
+	}
+	return r;
+}
+
+static int main_kind(const wsl_opts_t *o)
+{
+	return o->method == M_REGISTER	? OP_REG
+		   : o->method == M_OPTIONS ? OP_OPT
+									: OP_CALL;
+}
+
+/* what to send next on an open connection: 1 queued, 0 nothing, -1 error */
+static int conn_next(wsl_thread_t *t, wsl_conn_t *c, double now)
+{
+	const wsl_opts_t *o = t->o;
+
+	if(c->wlen > 0)
+		return 0;
+	/* calls need a registration on this connection first */
+	if(o->method == M_INVITE && o->auth != AUTH_NONE && !c->registered) {
+		if(c->op != OP_NONE || c->outstanding || c->reg_failed)
+			return 0;
+		return op_start(t, c, OP_REG, now) < 0 ? -1 : 1;
+	}
+	if(c->call && c->call->up && !c->call->bye_sent && now >= c->call->bye_at)
+		return queue_in_dialog(t, c, "BYE", 0) < 0 ? -1 : 1;
+	if(t->phase != PH_RUN || o->rate > 0 || !conn_more(t, c, now))
+		return 0;
+	if(o->method == M_INVITE && o->auth != AUTH_NONE && !t->is_ready)
+		return 0; /* calls start once every connection registered */
+	if(c->outstanding >= o->pipeline)
+		return 0;
+	if(c->op != OP_NONE && (o->method == M_INVITE || o->auth == AUTH_DIGEST))
+		return 0; /* stateful operations: one at a time */
+	c->ops++;
+	t->cur->ops++;
+	return op_start(t, c, main_kind(o), now) < 0 ? -1 : 1;
 }
 
 static void conn_step(wsl_thread_t *t, int ep, wsl_conn_t *c)
@@ -668,29 +1604,31 @@ static void conn_step(wsl_thread_t *t, int ep, wsl_conn_t *c)
 			break;
 		}
 		now = now_s();
-		if(c->outstanding < t->o->pipeline && conn_more(t, c, now)
-				&& c->wlen == 0) {
-			if(conn_queue_request(t, c) < 0) {
-				conn_finish(t, c, OC_PROTO);
-				return;
-			}
-			continue; /* write it now */
+		r = conn_next(t, c, now);
+		if(r < 0) {
+			conn_finish(t, c, OC_PROTO);
+			return;
 		}
-		if(c->outstanding == 0 && !conn_more(t, c, now)) {
+		if(r > 0 || c->wlen > 0)
+			continue; /* write it now */
+		if(t->phase == PH_RUN && c->outstanding == 0 && c->op == OP_NONE
+				&& !conn_more(t, c, now)
+				&& !(t->o->method == M_INVITE && !c->registered
+						&& !c->reg_failed && t->o->auth != AUTH_NONE)) {
 			conn_finish(t, c, OC_OK);
 			return;
 		}
-		want = c->wlen ? EPOLLOUT : EPOLLIN;
+		want = EPOLLIN;
 		break;
 	}
-	conn_watch(t, ep, c, want);
+	conn_watch(ep, c, want);
 }
 
 static void conn_close(wsl_thread_t *t, wsl_conn_t *c)
 {
 	if(c->fd < 0)
 		return;
-	if(c->oc == OC_OK && strcmp(t->o->close_mode, "clean") == 0) {
+	if(c->oc == OC_OK && strcmp(t->o->close_mode, "clean") == 0 && c->ssl) {
 		static const char code[2] = {0x03, (char)0xe8}; /* 1000 */
 		c->wlen = 0;
 		if(conn_queue_frame(t, c, 0x8, code, 2) == 0)
@@ -707,6 +1645,8 @@ static void conn_close(wsl_thread_t *t, wsl_conn_t *c)
 		SSL_free(c->ssl);
 		c->ssl = NULL;
 	}
+	c->rlen = c->wlen = 0;
+	conn_trim(c);
 }
 
 /* -- one round in one thread --------------------------------------------- */
@@ -714,8 +1654,11 @@ static void conn_close(wsl_thread_t *t, wsl_conn_t *c)
 /* after conn_step(): account a connection whose outcome is now known */
 static void conn_settle(wsl_thread_t *t, int ep, wsl_conn_t *c, int *left)
 {
-	if(c->st != ST_FINISHED || c->settled)
+	if(c->st != ST_FINISHED || c->settled) {
+		if(c->st == ST_OPEN && c->op == OP_NONE && c->outstanding == 0)
+			conn_trim(c);
 		return;
+	}
 	c->settled = 1;
 	(*left)--;
 	if(c->oc != OC_OK) {
@@ -726,6 +1669,7 @@ static void conn_settle(wsl_thread_t *t, int ep, wsl_conn_t *c, int *left)
 	if(c->fd >= 0 && c->ev)
 		epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
 	c->ev = 0;
+	conn_trim(c);
 }
 
 static void round_init(wsl_thread_t *t)
@@ -734,13 +1678,75 @@ static void round_init(wsl_thread_t *t)
 
 	for(i = 0; i < t->count; i++) {
 		wsl_conn_t *c = &t->c[i];
-		memset(c, 0, offsetof(wsl_conn_t, rbuf));
+		char *tok = c->token;
+		wsl_call_t *k = c->call;
+		free(c->rbuf);
+		free(c->wbuf);
+		memset(c, 0, sizeof(*c));
+		c->token = tok;
+		c->call = k;
 		c->fd = -1;
 		c->idx = t->first + i;
-		c->rlen = c->wlen = 0;
 		snprintf(c->callid, sizeof(c->callid), "%016llx.%d.%d",
 				(unsigned long long)rng_next(&t->rng), t->round, c->idx);
 		snprintf(c->tag, sizeof(c->tag), "%08x", (unsigned)rng_next(&t->rng));
+	}
+	t->n_ready = 0;
+	t->is_ready = 0;
+	t->phase = PH_RUN;
+	t->cur = &t->st;
+	t->sched_started = 0;
+	t->cursor = 0;
+}
+
+/* every connection of this thread is open (and registered, for calls) or
+ * failed: the measured window starts warmup seconds later */
+static void check_ready(wsl_thread_t *t, double now)
+{
+	const wsl_opts_t *o = t->o;
+
+	if(t->is_ready || t->n_ready < t->count)
+		return;
+	t->is_ready = 1;
+	t->t_sched0 = now;
+	if(o->requests == 0) {
+		t->t_win0 = now + o->warmup;
+		t->t_win1 = now + o->warmup + o->duration;
+	}
+}
+
+/* open loop: start the operations due by now on idle connections */
+static void schedule(wsl_thread_t *t, int ep)
+{
+	const wsl_opts_t *o = t->o;
+	double per = o->rate / o->threads, now = now_s();
+	uint64_t due;
+
+	if(!t->is_ready || now >= t->t_win1)
+		return;
+	due = (uint64_t)((now - t->t_sched0) * per);
+	while(t->sched_started < due) {
+		double at = t->t_sched0 + (double)t->sched_started / per;
+		int i, found = 0;
+		t->sched_started++;
+		for(i = 0; i < t->count; i++) {
+			wsl_conn_t *c = &t->c[t->cursor];
+			t->cursor = (t->cursor + 1) % t->count;
+			if(conn_idle(c)
+					&& !(o->method == M_INVITE && o->auth != AUTH_NONE
+							&& !c->registered)) {
+				c->ops++;
+				t->cur->ops++;
+				if(op_start(t, c, main_kind(o), at) < 0)
+					conn_finish(t, c, OC_PROTO);
+				else
+					conn_step(t, ep, c);
+				found = 1;
+				break;
+			}
+		}
+		if(!found)
+			t->cur->skipped++; /* every connection busy: overload */
 	}
 }
 
@@ -751,16 +1757,102 @@ static void round_check(wsl_thread_t *t, int ep, int opened, int *left)
 
 	for(i = 0; i < opened; i++) {
 		wsl_conn_t *c = &t->c[i];
-		if(c->st == ST_FINISHED)
+		if(c->st == ST_FINISHED) {
+			/* finished outside the event loop (open-loop scheduler) */
+			conn_settle(t, ep, c, left);
 			continue;
-		if(now > c->deadline) {
+		}
+		if(now > c->deadline
+				&& (c->st != ST_OPEN || c->outstanding > 0
+						|| (c->op != OP_NONE && !(c->call && c->call->up)))) {
 			conn_finish(t, c, OC_TIMEOUT);
 		} else if(c->st == ST_OPEN && c->outstanding == 0) {
-			/* duration mode: the window may have closed meanwhile */
+			/* the window may have closed, a BYE may be due */
+			if(c->deadline < now + t->o->timeout / 2)
+				c->deadline = now + t->o->timeout;
 			conn_step(t, ep, c);
 		}
 		conn_settle(t, ep, c, left);
 	}
+}
+
+/* the hold phase: ok connections stay open, pings are answered, client
+ * keepalives and registration refreshes go out on time */
+static void thread_hold(wsl_thread_t *t, int ep)
+{
+	const wsl_opts_t *o = t->o;
+	struct epoll_event ev[256];
+	double next_sweep = 0;
+	int i, n;
+
+	t->phase = PH_HOLD;
+	t->cur = &t->hst;
+	for(i = 0; i < t->count; i++) {
+		wsl_conn_t *c = &t->c[i];
+		double now = now_s();
+		if(c->fd < 0 || c->oc != OC_OK)
+			continue;
+		c->st = ST_OPEN;
+		c->op = OP_NONE;
+		c->op_n = 0;
+		c->next_ka =
+				now
+				+ o->keepalive * (double)(rng_next(&t->rng) % 1000) / 1000.0;
+		c->next_refresh =
+				now + o->refresh * (double)(rng_next(&t->rng) % 1000) / 1000.0;
+		conn_watch(ep, c, EPOLLIN);
+	}
+	while(!*t->stop) {
+		double now;
+		n = epoll_wait(ep, ev, 256, 100);
+		for(i = 0; i < n; i++) {
+			wsl_conn_t *c = ev[i].data.ptr;
+			if(c->st == ST_FINISHED)
+				continue;
+			conn_step(t, ep, c);
+			if(c->st == ST_FINISHED) {
+				conn_close(t, c);
+				continue;
+			}
+			if(conn_idle(c))
+				conn_trim(c);
+		}
+		now = now_s();
+		if(now < next_sweep)
+			continue;
+		next_sweep = now + 0.1;
+		for(i = 0; i < t->count; i++) {
+			wsl_conn_t *c = &t->c[i];
+			int q = 0;
+			if(c->st != ST_OPEN)
+				continue;
+			if(o->keepalive > 0 && now >= c->next_ka && c->wlen == 0) {
+				c->next_ka = now + o->keepalive;
+				t->hst.ka_sent++;
+				q = conn_queue_frame(t, c, 0x9, "wsload", 6) == 0;
+			}
+			if(o->refresh > 0 && now >= c->next_refresh && c->op == OP_NONE
+					&& c->outstanding == 0 && c->wlen == 0
+					&& o->method != M_OPTIONS) {
+				c->next_refresh = now + o->refresh;
+				t->hst.ops++;
+				q = op_start(t, c, OP_REG, now) == 0;
+			}
+			if(c->outstanding > 0 && now > c->deadline) {
+				conn_finish(t, c, OC_TIMEOUT);
+				conn_close(t, c);
+				continue;
+			}
+			if(q)
+				conn_step(t, ep, c);
+			if(c->st == ST_FINISHED)
+				conn_close(t, c);
+		}
+	}
+	t->hst.oc[OC_OK] = 0;
+	for(i = 0; i < t->count; i++)
+		if(t->c[i].st == ST_OPEN)
+			t->hst.oc[OC_OK]++;
 }
 
 static void *thread_round(void *arg)
@@ -780,7 +1872,7 @@ static void *thread_round(void *arg)
 	next_check = next_open + 0.1;
 	while(left > 0) {
 		double now = now_s();
-		int n;
+		int n, tmo = 50;
 
 		/* connect(); the handshake proceeds from the epoll events */
 		while(opened < t->count && now >= next_open) {
@@ -789,7 +1881,14 @@ static void *thread_round(void *arg)
 			conn_settle(t, ep, c, &left);
 			next_open = gap > 0 ? next_open + gap : now;
 		}
-		n = epoll_wait(ep, ev, 256, opened < t->count && gap > 0 ? 1 : 50);
+		check_ready(t, now);
+		if(o->rate > 0) {
+			schedule(t, ep);
+			tmo = 1;
+		} else if(opened < t->count && gap > 0) {
+			tmo = 1;
+		}
+		n = epoll_wait(ep, ev, 256, tmo);
 		for(i = 0; i < n; i++) {
 			wsl_conn_t *c = ev[i].data.ptr;
 			if(c->st == ST_FINISHED)
@@ -799,8 +1898,13 @@ static void *thread_round(void *arg)
 		}
 		if(now_s() >= next_check) {
 			next_check = now_s() + 0.1;
+			check_ready(t, now_s());
 			round_check(t, ep, opened, &left);
 		}
+	}
+	if(o->hold > 0) {
+		pthread_barrier_wait(t->bar); /* the main thread reports the round */
+		thread_hold(t, ep);
 	}
 	close(ep);
 	return NULL;
@@ -821,31 +1925,14 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double lat_pct(const uint64_t *lat, uint64_t total, double q)
-{
-	uint64_t acc = 0, want = (uint64_t)((double)total * q);
-	int b;
-
-	if(total == 0)
-		return 0;
-	for(b = 0; b < WSL_LAT_BUCKETS; b++) {
-		acc += lat[b];
-		if(acc > want)
-			return (double)(2ULL << b) / 1000.0; /* bucket upper bound, ms */
-	}
-	return 0;
-}
+#define U(x) ((unsigned long long)(x))
 
 static void report(const char *label, int round, const wsl_opts_t *o,
-		const wsl_stats_t *s, double elapsed, int nrounds)
+		const wsl_stats_t *s, double elapsed, double window)
 {
-	uint64_t lat_n = 0;
-	double rate;
+	double rate = 0, ops_rate = 0;
 	uint32_t p50 = 0, p99 = 0, mx = 0;
-	int b;
 
-	for(b = 0; b < WSL_LAT_BUCKETS; b++)
-		lat_n += s->lat[b];
 	if(s->hs_n) {
 		qsort(s->hs_ms, s->hs_n, sizeof(uint32_t), cmp_u32);
 		p50 = s->hs_ms[s->hs_n / 2];
@@ -853,30 +1940,36 @@ static void report(const char *label, int round, const wsl_opts_t *o,
 													  : s->hs_n - 1];
 		mx = s->hs_ms[s->hs_n - 1];
 	}
-	if(o->requests > 0)
-		rate = elapsed > 0 ? (double)s->answered / elapsed : 0;
-	else
-		rate = o->duration > 0 ? (double)s->in_window / (o->duration * nrounds)
-							   : 0;
+	if(window > 0) {
+		rate = (double)s->in_window / window;
+		ops_rate = (double)s->ops_in_window / window;
+	} else if(elapsed > 0) {
+		rate = (double)s->answered / elapsed;
+		ops_rate = (double)s->ops_ok / elapsed;
+	}
 	printf("%s=%d conns=%d ok=%llu refused=%llu tls_fail=%llu "
 		   "ws_rejected=%llu timeout=%llu proto=%llu lost=%llu "
 		   "sent=%llu answered=%llu s2xx=%llu s401=%llu s4xx=%llu "
 		   "s5xx=%llu s6xx=%llu sother=%llu hs_p50_ms=%u hs_p99_ms=%u "
 		   "hs_max_ms=%u "
-		   "lat_p50_ms=%.3f lat_p99_ms=%.3f elapsed_s=%.3f rate=%.1f\n",
-			label, round, o->conns, (unsigned long long)s->oc[OC_OK],
-			(unsigned long long)s->oc[OC_REFUSED],
-			(unsigned long long)s->oc[OC_TLS_FAIL],
-			(unsigned long long)s->oc[OC_WS_REJECTED],
-			(unsigned long long)s->oc[OC_TIMEOUT],
-			(unsigned long long)s->oc[OC_PROTO],
-			(unsigned long long)s->oc[OC_LOST], (unsigned long long)s->sent,
-			(unsigned long long)s->answered, (unsigned long long)s->s2xx,
-			(unsigned long long)s->s401, (unsigned long long)s->s4xx,
-			(unsigned long long)s->s5xx, (unsigned long long)s->s6xx,
-			(unsigned long long)s->sother, p50, p99, mx,
-			lat_pct(s->lat, lat_n, 0.5), lat_pct(s->lat, lat_n, 0.99), elapsed,
-			rate);
+		   "lat_p50_ms=%.3f lat_p99_ms=%.3f elapsed_s=%.3f rate=%.1f "
+		   "ops=%llu ops_ok=%llu ops_fail=%llu skipped=%llu ops_rate=%.1f "
+		   "op_p50_ms=%.3f op_p90_ms=%.3f op_p99_ms=%.3f regs_ok=%llu "
+		   "regs_fail=%llu auth_fail=%llu calls_ok=%llu calls_fail=%llu "
+		   "srv_requests=%llu pings=%llu ka_sent=%llu pongs=%llu "
+		   "dropped=%llu\n",
+			label, round, o->conns, U(s->oc[OC_OK]), U(s->oc[OC_REFUSED]),
+			U(s->oc[OC_TLS_FAIL]), U(s->oc[OC_WS_REJECTED]),
+			U(s->oc[OC_TIMEOUT]), U(s->oc[OC_PROTO]), U(s->oc[OC_LOST]),
+			U(s->sent), U(s->answered), U(s->s2xx), U(s->s401), U(s->s4xx),
+			U(s->s5xx), U(s->s6xx), U(s->sother), p50, p99, mx,
+			lat_pct(s->lat, 0.5), lat_pct(s->lat, 0.99), elapsed, rate,
+			U(s->ops), U(s->ops_ok), U(s->ops_fail), U(s->skipped), ops_rate,
+			lat_pct(s->olat, 0.5), lat_pct(s->olat, 0.9),
+			lat_pct(s->olat, 0.99), U(s->regs_ok), U(s->regs_fail),
+			U(s->auth_fail), U(s->calls_ok), U(s->calls_fail),
+			U(s->srv_requests), U(s->pings), U(s->ka_sent), U(s->pongs),
+			U(s->dropped));
 	fflush(stdout);
 }
 
@@ -894,8 +1987,25 @@ static void stats_add(wsl_stats_t *a, const wsl_stats_t *b)
 	a->s5xx += b->s5xx;
 	a->s6xx += b->s6xx;
 	a->sother += b->sother;
-	for(i = 0; i < WSL_LAT_BUCKETS; i++)
+	a->ops += b->ops;
+	a->ops_ok += b->ops_ok;
+	a->ops_fail += b->ops_fail;
+	a->ops_in_window += b->ops_in_window;
+	a->skipped += b->skipped;
+	a->regs_ok += b->regs_ok;
+	a->regs_fail += b->regs_fail;
+	a->auth_fail += b->auth_fail;
+	a->calls_ok += b->calls_ok;
+	a->calls_fail += b->calls_fail;
+	a->srv_requests += b->srv_requests;
+	a->pings += b->pings;
+	a->ka_sent += b->ka_sent;
+	a->pongs += b->pongs;
+	a->dropped += b->dropped;
+	for(i = 0; i < WSL_LAT_BUCKETS; i++) {
 		a->lat[i] += b->lat[i];
+		a->olat[i] += b->olat[i];
+	}
 	if(a->hs_ms && b->hs_n) {
 		memcpy(a->hs_ms + a->hs_n, b->hs_ms, b->hs_n * sizeof(uint32_t));
 		a->hs_n += b->hs_n;
@@ -914,22 +2024,39 @@ static void usage(void)
 		  "  --sni NAME        TLS server name indication (none)\n"
 		  "  --origin URL      Origin header of the upgrade request\n"
 		  "  --path P          request target of the upgrade (/)\n"
-		  "  --conns N         connections opened in parallel (100)\n"
+		  "  --src-base A      bind connections to A, A+1, ... (127.x.y.z)\n"
+		  "  --sources N       how many source addresses from --src-base (8)\n"
+		  "  --conns N         connections (100)\n"
+		  "  --connect-rate R  new connections per second (0 = all at once)\n"
 		  "  --rounds R        open all, run, close all; R times (1)\n"
-		  "  --requests K      requests per connection per round (1)\n"
+		  "  --requests K      operations per connection per round (1)\n"
 		  "  --duration S      closed loop for S seconds instead\n"
+		  "  --rate R          with --duration: open loop, R operations/s\n"
 		  "  --warmup S        duration mode: first S s not counted (1)\n"
 		  "  --pipeline P      outstanding requests per connection (1)\n"
-		  "  --method M        REGISTER (default) or OPTIONS\n"
-		  "  --domain D        home domain for REGISTER (ims.test)\n"
-		  "  --user-base N     first user number (wsload<N>) (0)\n"
+		  "  --method M        REGISTER (default), OPTIONS or INVITE (calls)\n"
+		  "  --auth A          none (default), digest, token or tna\n"
+		  "  --password P      Digest password of every user (wsload-pw)\n"
+		  "  --user-prefix U   users U<n>@domain (wsload)\n"
+		  "  --user-base N     first user number (0)\n"
+		  "  --domain D        home domain (ims.test)\n"
+		  "  --expires S       REGISTER expires (600)\n"
+		  "  --token-key F     ES256 private key (PEM) signing WWSF tokens\n"
+		  "  --token-iss I     token issuer; --token-aud A audience;\n"
+		  "  --token-kid K     key id; --token-ttl S lifetime (600)\n"
+		  "  --callee URI      INVITE target (method INVITE)\n"
+		  "  --sdp F           SDP offer of the INVITEs\n"
+		  "  --call-hold S     seconds between the ACK and the BYE (0)\n"
 		  "  --timeout S       max time without progress (10)\n"
-		  "  --connect-rate R  new connections per second (0 = all)\n"
-		  "  --hold S          keep connections open S s before close (0)\n"
+		  "  --hold S          keep ok connections open S s after the round,\n"
+		  "                    answering pings (SIGUSR1 ends it early)\n"
+		  "  --keepalive S     while held: a WebSocket ping every S s\n"
+		  "  --refresh S       while held: re-REGISTER every S s\n"
 		  "  --pause S         pause between rounds (0)\n"
 		  "  --close MODE      clean (WS close + close_notify), abrupt\n"
 		  "                    (TCP RST) or plain (FIN) (clean)\n"
 		  "  --threads T       event loops (1)\n"
+		  "  --max-time S      give up (exit 4) after S s in all (3600)\n"
 		  "  --verbose         log every failed connection to stderr\n",
 			stderr);
 	exit(2);
@@ -947,23 +2074,36 @@ static double parse_num(const char *s, const char *what)
 static void parse_opts(int argc, char **argv, wsl_opts_t *o)
 {
 	static const struct option lo[] = {{"host", 1, 0, 'H'}, {"port", 1, 0, 'p'},
-			{"cafile", 1, 0, 'C'}, {"origin", 1, 0, 'O'}, {"path", 1, 0, 'P'},
-			{"conns", 1, 0, 'n'}, {"rounds", 1, 0, 'r'},
+			{"cafile", 1, 0, 'C'}, {"sni", 1, 0, 'S'}, {"origin", 1, 0, 'O'},
+			{"path", 1, 0, 'P'}, {"conns", 1, 0, 'n'}, {"rounds", 1, 0, 'r'},
 			{"requests", 1, 0, 'k'}, {"duration", 1, 0, 'd'},
 			{"warmup", 1, 0, 'w'}, {"pipeline", 1, 0, 'l'},
 			{"method", 1, 0, 'm'}, {"domain", 1, 0, 'D'},
 			{"user-base", 1, 0, 'u'}, {"timeout", 1, 0, 't'},
 			{"connect-rate", 1, 0, 'R'}, {"hold", 1, 0, 'h'},
 			{"pause", 1, 0, 'z'}, {"close", 1, 0, 'c'}, {"threads", 1, 0, 'T'},
-			{"verbose", 0, 0, 'v'}, {0, 0, 0, 0}};
+			{"verbose", 0, 0, 'v'}, {"src-base", 1, 0, 'b'},
+			{"sources", 1, 0, 'N'}, {"auth", 1, 0, 'a'},
+			{"password", 1, 0, 'W'}, {"user-prefix", 1, 0, 'U'},
+			{"token-key", 1, 0, 'K'}, {"token-iss", 1, 0, 'I'},
+			{"token-aud", 1, 0, 'A'}, {"token-kid", 1, 0, 'J'},
+			{"token-ttl", 1, 0, 'L'}, {"expires", 1, 0, 'E'},
+			{"callee", 1, 0, 'e'}, {"sdp", 1, 0, 's'}, {"call-hold", 1, 0, 'o'},
+			{"rate", 1, 0, 'q'}, {"keepalive", 1, 0, 'x'},
+			{"refresh", 1, 0, 'f'}, {"max-time", 1, 0, 'M'}, {0, 0, 0, 0}};
+	const char *method = "REGISTER", *auth = "none";
 	int ch;
 
 	memset(o, 0, sizeof(*o));
 	o->host = "127.0.0.1";
 	o->domain = "ims.test";
-	o->method = "REGISTER";
 	o->path = "/";
 	o->close_mode = "clean";
+	o->password = "wsload-pw";
+	o->user_prefix = "wsload";
+	o->sources = 8;
+	o->token_ttl = 600;
+	o->expires = 600;
 	o->conns = 100;
 	o->rounds = 1;
 	o->requests = 1;
@@ -971,6 +2111,7 @@ static void parse_opts(int argc, char **argv, wsl_opts_t *o)
 	o->timeout = 10;
 	o->pipeline = 1;
 	o->threads = 1;
+	o->max_time = 3600;
 	while((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch(ch) {
 			case 'H':
@@ -1011,7 +2152,7 @@ static void parse_opts(int argc, char **argv, wsl_opts_t *o)
 				o->pipeline = (int)parse_num(optarg, "--pipeline");
 				break;
 			case 'm':
-				o->method = optarg;
+				method = optarg;
 				break;
 			case 'D':
 				o->domain = optarg;
@@ -1040,19 +2181,103 @@ static void parse_opts(int argc, char **argv, wsl_opts_t *o)
 			case 'v':
 				o->verbose = 1;
 				break;
+			case 'b':
+				o->src_base = optarg;
+				break;
+			case 'N':
+				o->sources = (int)parse_num(optarg, "--sources");
+				break;
+			case 'a':
+				auth = optarg;
+				break;
+			case 'W':
+				o->password = optarg;
+				break;
+			case 'U':
+				o->user_prefix = optarg;
+				break;
+			case 'K':
+				o->token_key = optarg;
+				break;
+			case 'I':
+				o->token_iss = optarg;
+				break;
+			case 'A':
+				o->token_aud = optarg;
+				break;
+			case 'J':
+				o->token_kid = optarg;
+				break;
+			case 'L':
+				o->token_ttl = (int)parse_num(optarg, "--token-ttl");
+				break;
+			case 'E':
+				o->expires = (int)parse_num(optarg, "--expires");
+				break;
+			case 'e':
+				o->callee = optarg;
+				break;
+			case 's':
+				o->sdp_file = optarg;
+				break;
+			case 'o':
+				o->call_hold = parse_num(optarg, "--call-hold");
+				break;
+			case 'q':
+				o->rate = parse_num(optarg, "--rate");
+				break;
+			case 'x':
+				o->keepalive = parse_num(optarg, "--keepalive");
+				break;
+			case 'f':
+				o->refresh = parse_num(optarg, "--refresh");
+				break;
+			case 'M':
+				o->max_time = parse_num(optarg, "--max-time");
+				break;
 			default:
 				usage();
 		}
 	}
+	if(strcasecmp(method, "REGISTER") == 0)
+		o->method = M_REGISTER;
+	else if(strcasecmp(method, "OPTIONS") == 0)
+		o->method = M_OPTIONS;
+	else if(strcasecmp(method, "INVITE") == 0)
+		o->method = M_INVITE;
+	else
+		usage();
+	if(strcmp(auth, "none") == 0)
+		o->auth = AUTH_NONE;
+	else if(strcmp(auth, "digest") == 0)
+		o->auth = AUTH_DIGEST;
+	else if(strcmp(auth, "token") == 0)
+		o->auth = AUTH_TOKEN;
+	else if(strcmp(auth, "tna") == 0)
+		o->auth = AUTH_TNA;
+	else
+		usage();
 	if(o->port <= 0 || o->port > 65535 || o->conns <= 0 || o->rounds <= 0
 			|| o->pipeline <= 0 || o->threads <= 0 || o->timeout <= 0
-			|| (o->requests == 0 && o->duration <= 0))
+			|| o->sources <= 0 || o->max_time <= 0
+			|| (o->requests == 0 && o->duration <= 0)
+			|| (o->rate > 0 && o->duration <= 0))
 		usage();
 	if(strcmp(o->close_mode, "clean") && strcmp(o->close_mode, "abrupt")
 			&& strcmp(o->close_mode, "plain"))
 		usage();
-	if(strcasecmp(o->method, "REGISTER") && strcasecmp(o->method, "OPTIONS"))
-		usage();
+	if(o->auth == AUTH_TOKEN
+			&& (!o->token_key || !o->token_iss || !o->token_aud))
+		die("--auth token needs --token-key, --token-iss and --token-aud");
+	if(o->method == M_INVITE && (!o->callee || !o->sdp_file))
+		die("--method INVITE needs --callee and --sdp");
+	if(o->pipeline > 1 && (o->method == M_INVITE || o->auth == AUTH_DIGEST))
+		die("--pipeline > 1 only for stateless requests (no calls, no Digest)");
+	if(o->src_base) {
+		if(inet_pton(AF_INET, o->src_base, &o->src0) != 1
+				|| (ntohl(o->src0.s_addr) >> 24) != 127)
+			die("--src-base must be an address in 127.0.0.0/8");
+	}
 	if(o->threads > o->conns)
 		o->threads = o->conns;
 }
@@ -1067,6 +2292,9 @@ static SSL_CTX *make_ctx(const wsl_opts_t *o)
 	/* every connection is a full handshake, as after a network blip */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+	/* idle connections keep no read/write buffers (tens of thousands) */
+	SSL_CTX_set_mode(ctx,
+			SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	if(o->cafile) {
 		if(!SSL_CTX_load_verify_locations(ctx, o->cafile, NULL))
 			die("cannot load CA file %s", o->cafile);
@@ -1093,20 +2321,129 @@ static void resolve(const wsl_opts_t *o, wsl_thread_t *t)
 	freeaddrinfo(ai);
 }
 
+/* one file descriptor per connection and some: raise the soft limit, and
+ * the hard one if we may */
+static void raise_nofile(const wsl_opts_t *o)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)o->conns + 64;
+
+	if(getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if(rl.rlim_cur >= want)
+		return;
+	if(rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want)
+		rl.rlim_max = want;
+	rl.rlim_cur = want;
+	if(setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		getrlimit(RLIMIT_NOFILE, &rl);
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		fprintf(stderr,
+				"wsload: open files limited to %llu, fewer than --conns "
+				"%d\n",
+				(unsigned long long)rl.rlim_max, o->conns);
+	}
+}
+
+static void load_sdp(wsl_opts_t *o)
+{
+	FILE *f = fopen(o->sdp_file, "rb");
+	char raw[16384];
+	size_t n, i, l = 0;
+
+	if(!f)
+		die("cannot open %s: %s", o->sdp_file, strerror(errno));
+	n = fread(raw, 1, sizeof(raw), f);
+	fclose(f);
+	o->sdp = malloc(2 * n + 3);
+	if(!o->sdp || n == 0 || n == sizeof(raw))
+		die("bad SDP file %s", o->sdp_file);
+	/* CRLF line ends whatever the file has (RFC 4566 allows LF alone) */
+	for(i = 0; i < n; i++) {
+		if(raw[i] == '\n' && (i == 0 || raw[i - 1] != '\r'))
+			o->sdp[l++] = '\r';
+		o->sdp[l++] = raw[i];
+	}
+	if(l < 2 || o->sdp[l - 1] != '\n') {
+		o->sdp[l++] = '\r';
+		o->sdp[l++] = '\n';
+	}
+	o->sdp_len = l;
+}
+
+static void load_token_key(wsl_opts_t *o)
+{
+	FILE *f = fopen(o->token_key, "r");
+
+	if(!f)
+		die("cannot open %s: %s", o->token_key, strerror(errno));
+	o->tkey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	if(!o->tkey || EVP_PKEY_get_base_id(o->tkey) != EVP_PKEY_EC)
+		die("%s: not an EC (P-256) private key", o->token_key);
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	g_end_hold = 1;
+}
+
+static void on_alarm(int sig)
+{
+	static const char m[] = "wsload: --max-time reached, giving up\n";
+	(void)sig;
+	if(write(2, m, sizeof(m) - 1) < 0) {
+		/* nothing to do */
+	}
+	_exit(4);
+}
+
+/* tokens are bound to the connection they are first used on: new ones for
+ * every round (signed before the round starts, not timed) */
+static void sign_tokens(wsl_opts_t *o, wsl_thread_t *th, uint64_t *rng)
+{
+	int i, j;
+
+	for(i = 0; i < o->threads; i++) {
+		for(j = 0; j < th[i].count; j++) {
+			wsl_conn_t *c = &th[i].c[j];
+			free(c->token);
+			c->token = token_sign(o, th[i].first + j, rng);
+			if(!c->token)
+				die("cannot sign a token with %s", o->token_key);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	wsl_opts_t o;
 	wsl_thread_t *th;
 	pthread_t *tid;
+	pthread_barrier_t bar;
 	wsl_stats_t total;
 	SSL_CTX *ctx;
 	int i, r, per, rest, unclean = 0, refused = 0;
 	uint64_t seed = 0;
-	double elapsed = 0;
+	double elapsed = 0, window = 0;
+	volatile int stop = 0;
+	struct sigaction sa;
 
 	parse_opts(argc, argv, &o);
 	/* a server that drops a connection must not kill the client */
 	signal(SIGPIPE, SIG_IGN);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGALRM, on_alarm);
+	alarm((unsigned)(o.max_time + 0.999));
+	raise_nofile(&o);
+	if(o.sdp_file)
+		load_sdp(&o);
+	if(o.auth == AUTH_TOKEN)
+		load_token_key(&o);
 	ctx = make_ctx(&o);
 	th = calloc((size_t)o.threads, sizeof(*th));
 	tid = calloc((size_t)o.threads, sizeof(*tid));
@@ -1116,6 +2453,8 @@ int main(int argc, char **argv)
 		die("out of memory");
 	if(getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
 		seed = (uint64_t)time(NULL) ^ (uint64_t)getpid();
+	if(pthread_barrier_init(&bar, NULL, (unsigned)o.threads + 1) != 0)
+		die("pthread_barrier_init failed");
 	per = o.conns / o.threads;
 	rest = o.conns % o.threads;
 	for(i = 0; i < o.threads; i++) {
@@ -1127,36 +2466,61 @@ int main(int argc, char **argv)
 		th[i].c = calloc((size_t)th[i].count, sizeof(wsl_conn_t));
 		th[i].st.hs_ms = calloc((size_t)th[i].count, sizeof(uint32_t));
 		th[i].rng = seed ^ (0x9E3779B97F4A7C15ULL * (uint64_t)(i + 1));
+		th[i].bar = &bar;
+		th[i].stop = &stop;
 		if(!th[i].c || !th[i].st.hs_ms)
 			die("out of memory");
 	}
 	for(r = 1; r <= o.rounds; r++) {
-		wsl_stats_t rs;
-		double t0 = now_s();
+		wsl_stats_t rs, hs;
+		double t0, hold_t0;
 
+		if(o.auth == AUTH_TOKEN)
+			sign_tokens(&o, th, &seed);
+		t0 = now_s();
 		memset(&rs, 0, sizeof(rs));
+		memset(&hs, 0, sizeof(hs));
 		rs.hs_ms = calloc((size_t)o.conns, sizeof(uint32_t));
 		if(!rs.hs_ms)
 			die("out of memory");
+		stop = 0;
+		g_end_hold = 0;
 		for(i = 0; i < o.threads; i++) {
-			uint32_t *hs = th[i].st.hs_ms;
+			uint32_t *hsm = th[i].st.hs_ms;
 			memset(&th[i].st, 0, sizeof(th[i].st));
-			th[i].st.hs_ms = hs;
+			memset(&th[i].hst, 0, sizeof(th[i].hst));
+			th[i].st.hs_ms = hsm;
 			th[i].round = r;
 			th[i].t_round = t0;
-			th[i].t_win0 = o.requests > 0 ? 0 : t0 + o.warmup;
-			th[i].t_win1 = o.requests > 0 ? 1e300 : t0 + o.warmup + o.duration;
+			/* duration mode: the window starts once the thread's
+			 * connections are up (check_ready) */
+			th[i].t_win0 = o.requests > 0 ? 0 : 1e300;
+			th[i].t_win1 = 1e300;
 			if(pthread_create(&tid[i], NULL, thread_round, &th[i]) != 0)
 				die("pthread_create failed");
 		}
-		for(i = 0; i < o.threads; i++)
-			pthread_join(tid[i], NULL);
+		if(o.hold > 0)
+			pthread_barrier_wait(&bar);
+		else
+			for(i = 0; i < o.threads; i++)
+				pthread_join(tid[i], NULL);
 		for(i = 0; i < o.threads; i++)
 			stats_add(&rs, &th[i].st);
-		report("round", r, &o, &rs, now_s() - t0, 1);
+		report("round", r, &o, &rs, now_s() - t0,
+				o.requests > 0 ? 0 : o.duration);
 		elapsed += now_s() - t0;
-		if(o.hold > 0)
-			usleep((useconds_t)(o.hold * 1e6));
+		window += o.requests > 0 ? 0 : o.duration;
+		if(o.hold > 0) {
+			hold_t0 = now_s();
+			while(!g_end_hold && now_s() - hold_t0 < o.hold)
+				usleep(20000);
+			stop = 1;
+			for(i = 0; i < o.threads; i++)
+				pthread_join(tid[i], NULL);
+			for(i = 0; i < o.threads; i++)
+				stats_add(&hs, &th[i].hst);
+			report("hold", r, &o, &hs, now_s() - hold_t0, 0);
+		}
 		for(i = 0; i < o.threads; i++)
 			thread_close_all(&th[i]);
 		stats_add(&total, &rs);
@@ -1164,18 +2528,26 @@ int main(int argc, char **argv)
 		if(o.pause > 0 && r < o.rounds)
 			usleep((useconds_t)(o.pause * 1e6));
 	}
-	report("total", o.rounds, &o, &total, elapsed, o.rounds);
+	report("total", o.rounds, &o, &total, elapsed, window);
 	unclean = total.oc[OC_TIMEOUT] + total.oc[OC_PROTO] + total.oc[OC_LOST] > 0;
 	refused = total.oc[OC_REFUSED] + total.oc[OC_TLS_FAIL]
 					  + total.oc[OC_WS_REJECTED]
 			  > 0;
 	for(i = 0; i < o.threads; i++) {
+		int j;
+		for(j = 0; j < th[i].count; j++) {
+			free(th[i].c[j].token);
+			free(th[i].c[j].call);
+		}
 		free(th[i].c);
 		free(th[i].st.hs_ms);
 	}
+	pthread_barrier_destroy(&bar);
 	free(th);
 	free(tid);
 	free(total.hs_ms);
+	free(o.sdp);
+	EVP_PKEY_free(o.tkey);
 	SSL_CTX_free(ctx);
 	return unclean ? 1 : refused ? 3 : 0;
 }
