@@ -40,7 +40,8 @@ class Stack:
     def __init__(self, rundir, ports=None, debug=2, wwsf=False,
                  epc_defines=None, core_defines=None, tcp_children=None,
                  sipdump=False, wwsf_registry=None, wwsf_tokens=False,
-                 wwsf_token_ttl=None, agws=1, epc_shm_mb=None):
+                 wwsf_token_ttl=None, agws=1, epc_shm_mb=None,
+                 subscribers=None, core_shm_mb=None):
         """wwsf_registry: the WWSF trust registry the eP-CSCF starts with, a
         list of epc.registry.Wwsf or a function(stack) returning one
         (default: epc.registry.default - the demo page's origin).
@@ -52,7 +53,11 @@ class Stack:
         its tokens in seconds (default: the server's, 600).
         agws: eIMS-AGWs (rtpengine processes), 1 or 2.
         epc_shm_mb: shared memory of the eP-CSCF (kamailio -m), None for
-        kamailio's default."""
+        the reference configuration's EPC_SHM_MB; core_shm_mb: the same for
+        the IMS core (None: kamailio's default).
+        subscribers: the IMS core's subscriber list (the format of
+        kamailio-cfg/ims-core/subscribers.txt, e.g. written by
+        epc.wsload.subscribers() for load tests); None for that file."""
         self.rundir = os.path.abspath(rundir)
         self.wwsf_tokens = wwsf_tokens
         self.wwsf_token_ttl = wwsf_token_ttl
@@ -71,6 +76,9 @@ class Stack:
         # second one 'rtpengine2' on ports['ng2'] (EPC_NG_URI2) if agws=2
         self.agws = agws
         self.epc_shm_mb = epc_shm_mb
+        self.core_shm_mb = core_shm_mb
+        self.subscribers = subscribers or os.path.join(
+            TOP, 'kamailio-cfg', 'ims-core', 'subscribers.txt')
         want = dict(ports or {})
         used = set()
         self.ports = {k: _pick(want.get(k), used) for k in
@@ -151,8 +159,7 @@ class Stack:
         db = os.path.join(self.rundir, 'ims-core-db')
         subprocess.run([sys.executable,
                         os.path.join(TOP, 'kamailio-cfg', 'ims-core', 'mkdb.py'),
-                        os.path.join(TOP, 'kamailio-cfg', 'ims-core',
-                                     'subscribers.txt'), db], check=True)
+                        self.subscribers, db], check=True)
         wwsfs = self.wwsf_registry
         self.write_registry(wwsfs(self) if callable(wwsfs) else wwsfs)
         try:
@@ -178,7 +185,13 @@ class Stack:
         self.stop()
 
     # -- processes --
-    def _kamailio(self, name, cfg, defines, extra_args=()):
+    def start_kamailio(self, name, cfg, defines, extra_args=(), ctl=None):
+        """Start one more kamailio with this stack (e.g. a benchmark's
+        stock relay): cfg with -A defines, stopped with the stack. ctl: the
+        name of the define holding its control socket ("unix:PATH")."""
+        return self._kamailio(name, cfg, defines, extra_args, ctl)
+
+    def _kamailio(self, name, cfg, defines, extra_args=(), ctl=None):
         workdir = os.path.join(self.rundir, name)
         os.makedirs(workdir, exist_ok=True)
         argv = [KAMAILIO, '-DD', '-E', '-f', cfg, '-w', workdir,
@@ -187,7 +200,8 @@ class Stack:
             argv += ['-A', '%s=%s' % (k, v)]
         p = self.group.start(name, argv, cwd=workdir)
         self.procs[name] = p
-        sock = defines.get('EPC_CTL') or defines.get('CORE_CTL')
+        sock = (defines.get(ctl) if ctl else
+                defines.get('EPC_CTL') or defines.get('CORE_CTL'))
         sock = sock.strip('"')
         end = time.monotonic() + 15
         while time.monotonic() < end:
@@ -245,9 +259,10 @@ class Stack:
         if self.sipdump:
             d['CORE_SIPDUMP'] = '"%s"' % self.sipdump_dir
         d.update(self.core_defines)
+        extra = ['-m', str(self.core_shm_mb)] if self.core_shm_mb else []
         return self._kamailio('ims-core',
                               os.path.join(TOP, 'kamailio-cfg', 'ims-core',
-                                           'kamailio.cfg'), d)
+                                           'kamailio.cfg'), d, extra)
 
     def _start_epc(self):
         mods = os.path.join(TOP, 'modules')

@@ -35,11 +35,14 @@ class Closed(Exception):
 class WsClient:
     """origin: the Origin header value, None for no Origin header, or a
     list/tuple of values for several Origin headers (tests). extra_headers:
-    (name, value) pairs added as they are."""
+    (name, value) pairs added as they are. source: (address, port) to
+    connect from (e.g. the port of an earlier connection; SO_REUSEADDR)."""
 
     def __init__(self, host, port, tls=True, cafile=None, origin=None,
-                 path='/', subprotocol='sip', timeout=5.0, extra_headers=()):
+                 path='/', subprotocol='sip', timeout=5.0, extra_headers=(),
+                 source=None):
         self.host, self.port, self.tls = host, port, tls
+        self.source = source
         self.cafile, self.origin, self.path = cafile, origin, path
         self.subprotocol, self.timeout = subprotocol, timeout
         self.extra_headers = list(extra_headers)
@@ -48,7 +51,15 @@ class WsClient:
         self.local = None
 
     def connect(self):
-        raw = socket.create_connection((self.host, self.port), self.timeout)
+        if self.source:
+            raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            raw.settimeout(self.timeout)
+            raw.bind(self.source)
+            raw.connect((self.host, self.port))
+        else:
+            raw = socket.create_connection((self.host, self.port),
+                                           self.timeout)
         if self.tls:
             ctx = ssl.create_default_context(cafile=self.cafile)
             ctx.check_hostname = False if self.cafile is None else True
