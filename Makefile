@@ -5,7 +5,8 @@
 #
 # Other targets: deps, modules (default), lib, docs, deb, unit, fuzz, integration,
 # wic (the WWSF demo's JsSIP bundle, build/wwsf-demo/vendor/),
-# bench (every benchmark: figures and ratios, not timed tests), bench-sdp
+# bench (the benchmark suite, ~15 min: figures and ratios, not timed tests;
+# writes doc/benchmarks.md), bench-sdp
 # (SDP rewrite), bench-token (wwsf_token vs a bare OpenSSL verify),
 # bench-agw (call setups/s, eimsagw_ctl vs Kamailio's rtpengine module),
 # bench-tls (WSS reconnect storms and TCP workers, starts stacks, ~6 min),
