@@ -11,7 +11,9 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
+#include <stdint.h>
 #include <string.h>
+#include <openssl/crypto.h>
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
@@ -88,7 +90,65 @@ void wwsf_key_free(wwsf_key_t *k)
 	EVP_MD_free(k->md);
 	EVP_PKEY_CTX_free(k->vctx);
 	EVP_PKEY_free(k->pkey);
+	EVP_MD_free(k->memo_md);
+	EVP_MD_CTX_free(k->memo_ctx);
+	OPENSSL_free(k->memo);
 	memset(k, 0, sizeof(*k));
+}
+
+int wwsf_key_memo_init(wwsf_key_t *k, size_t n)
+{
+	size_t p = 1;
+
+	OPENSSL_free(k->memo);
+	k->memo = NULL;
+	k->memo_n = 0;
+	if(n == 0)
+		return WWSF_KEY_OK;
+	if(n > WWSF_MEMO_MAX)
+		n = WWSF_MEMO_MAX;
+	while(p < n)
+		p <<= 1;
+	if(!k->memo_md)
+		k->memo_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if(!k->memo_ctx) /* not mdctx: EdDSA binds that one to the key */
+		k->memo_ctx = EVP_MD_CTX_new();
+	k->memo = OPENSSL_zalloc(p * WWSF_MEMO_TAG);
+	if(!k->memo_md || !k->memo_ctx || !k->memo) {
+		OPENSSL_free(k->memo);
+		k->memo = NULL;
+		ERR_clear_error();
+		return WWSF_KEY_E_CRYPTO;
+	}
+	k->memo_n = p;
+	return WWSF_KEY_OK;
+}
+
+/* The memo tag of a signature: SHA-256 over alg, the lengths and the bytes
+ * (lengths first: no two (input, signature) pairs share a tag). */
+static int memo_tag(wwsf_key_t *k, epc_span_t in, const unsigned char *sig,
+		size_t siglen, unsigned char *tag)
+{
+	unsigned char hdr[1 + 2 * sizeof(uint64_t)];
+	uint64_t l[2] = {(uint64_t)in.len, (uint64_t)siglen};
+	unsigned int tlen = 0;
+
+	hdr[0] = (unsigned char)k->alg;
+	memcpy(hdr + 1, l, sizeof(l));
+	return EVP_DigestInit_ex2(k->memo_ctx, k->memo_md, NULL) == 1
+		   && EVP_DigestUpdate(k->memo_ctx, hdr, sizeof(hdr)) == 1
+		   && EVP_DigestUpdate(k->memo_ctx, in.s, in.len) == 1
+		   && EVP_DigestUpdate(k->memo_ctx, sig, siglen) == 1
+		   && EVP_DigestFinal_ex(k->memo_ctx, tag, &tlen) == 1
+		   && tlen == WWSF_MEMO_TAG;
+}
+
+static size_t memo_slot(const wwsf_key_t *k, const unsigned char *tag)
+{
+	uint32_t h;
+
+	memcpy(&h, tag, sizeof(h));
+	return h & (k->memo_n - 1);
 }
 
 static EVP_PKEY *pem_to_pkey(epc_span_t pem)
@@ -258,7 +318,7 @@ int wwsf_ecdsa_raw_to_der(
 	return (int)(hdr + blen);
 }
 
-int wwsf_key_verify(wwsf_key_t *k, epc_span_t signing_input,
+static int key_verify(wwsf_key_t *k, epc_span_t signing_input,
 		const unsigned char *sig, size_t siglen)
 {
 	unsigned char dgst[EVP_MAX_MD_SIZE], der[160];
@@ -295,4 +355,28 @@ done:
 	if(!ok)
 		ERR_clear_error();
 	return ok ? 0 : -1;
+}
+
+int wwsf_key_verify(wwsf_key_t *k, epc_span_t signing_input,
+		const unsigned char *sig, size_t siglen)
+{
+	unsigned char tag[WWSF_MEMO_TAG];
+	size_t slot;
+
+	if(!k || !k->pkey || !k->mdctx)
+		return -1; /* never "verify" without a key */
+	if(!k->memo_n || !memo_tag(k, signing_input, sig, siglen, tag)) {
+		ERR_clear_error();
+		return key_verify(k, signing_input, sig, siglen);
+	}
+	slot = memo_slot(k, tag);
+	if(CRYPTO_memcmp(k->memo[slot], tag, WWSF_MEMO_TAG) == 0) {
+		k->memo_hits++;
+		return 0;
+	}
+	k->memo_misses++;
+	if(key_verify(k, signing_input, sig, siglen) < 0)
+		return -1;
+	memcpy(k->memo[slot], tag, WWSF_MEMO_TAG);
+	return 0;
 }

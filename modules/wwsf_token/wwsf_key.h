@@ -24,6 +24,19 @@
  * verifying then costs one digest and one public-key operation, without
  * parsing or digest/method fetching. A key is used by one thread at a time
  * (in Kamailio: each process loads its own copy).
+ *
+ * A key may memoise the signatures it verified (wwsf_key_memo_init()): a
+ * WIC sends the same token in every REGISTER refresh and, per TS 24.371
+ * 7.2.1, in every request, and the public-key operation is by far the
+ * dearest part of a check. The memo is a direct-mapped table of SHA-256
+ * tags of (alg, signing input, signature) that verified with this key; a
+ * request whose exact bytes verified before skips the public-key operation
+ * (one SHA-256 instead), everything else about the token (issuer,
+ * audience, times, identities, replay) is judged on every request as
+ * before. Only valid signatures enter the memo, so a forged token can
+ * neither hit nor evict anything a forger could not already present; the
+ * memo dies with the key (a registry reload or key rotation loads new
+ * keys with empty memos).
  */
 
 #ifndef WWSF_KEY_H
@@ -55,6 +68,10 @@ enum wwsf_alg
 #define WWSF_KID_MAX 128
 /** Minimum RSA modulus (RFC 7518 sec 3.3 and 3.5). */
 #define WWSF_RSA_MIN_BITS 2048
+/** Bytes of a memo tag (SHA-256). */
+#define WWSF_MEMO_TAG 32
+/** Most memo entries per key. */
+#define WWSF_MEMO_MAX (1u << 20)
 
 /** Errors of key loading. */
 enum wwsf_key_err
@@ -76,6 +93,12 @@ typedef struct wwsf_key
 	EVP_PKEY_CTX *vctx; /* prepared EVP_PKEY_verify context (not EdDSA) */
 	EVP_MD *md;			/* fetched digest (not EdDSA) */
 	EVP_MD_CTX *mdctx;	/* reused for hashing / EdDSA verification */
+	/* memo of verified signatures (wwsf_key_memo_init); memo_n 0: none */
+	unsigned char (*memo)[WWSF_MEMO_TAG];
+	size_t memo_n;
+	EVP_MD *memo_md; /* SHA-256 */
+	EVP_MD_CTX *memo_ctx;
+	unsigned long memo_hits, memo_misses;
 } wwsf_key_t;
 
 /** Algorithm from its JWS name; WWSF_ALG_INVALID for anything else. */
@@ -95,6 +118,13 @@ const char *wwsf_alg_name(int alg);
  * @return WWSF_KEY_OK, or a negative wwsf_key_err; *k is then zeroed.
  */
 int wwsf_key_load_pem(wwsf_key_t *k, epc_span_t pem, int alg, epc_span_t kid);
+
+/**
+ * Give a loaded key a memo of n verified signatures (rounded up to a power
+ * of two, at most WWSF_MEMO_MAX); n 0 leaves the key without one.
+ * @return 0, or WWSF_KEY_E_CRYPTO (no memory; the key works without memo)
+ */
+int wwsf_key_memo_init(wwsf_key_t *k, size_t n);
 
 /** Release what wwsf_key_load_pem() allocated; a zeroed key is fine. */
 void wwsf_key_free(wwsf_key_t *k);

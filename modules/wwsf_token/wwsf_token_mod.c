@@ -101,6 +101,8 @@ static int _wwsf_tna_quote = 1;
 static int _wwsf_require_binding = 1;
 static int _wwsf_log_rate = DEFAULT_LOG_RATE;
 static int _wwsf_token_on_requests = 0;
+/* verified signatures remembered per key and process (wwsf_key_memo_init) */
+static int _wwsf_verify_memo = 4096;
 
 static wwsf_opts_t _wwsf_opts;
 static sl_api_t _wwsf_slb;
@@ -166,6 +168,7 @@ static param_export_t params[] = {
 	{"replay_cache_max", PARAM_INT, &wwsf_replay_max},
 	{"log_rate", PARAM_INT, &_wwsf_log_rate},
 	{"token_on_requests", PARAM_INT, &_wwsf_token_on_requests},
+	{"verify_memo", PARAM_INT, &_wwsf_verify_memo},
 	{0, 0, 0}
 };
 
@@ -195,6 +198,11 @@ static int mod_init(void)
 {
 	if(_wwsf_leeway < 0 || _wwsf_leeway > 600) {
 		LM_ERR("leeway must be 0..600 s, not %d\n", _wwsf_leeway);
+		return -1;
+	}
+	if(_wwsf_verify_memo < 0 || _wwsf_verify_memo > (int)WWSF_MEMO_MAX) {
+		LM_ERR("verify_memo must be 0..%u, not %d\n", WWSF_MEMO_MAX,
+				_wwsf_verify_memo);
 		return -1;
 	}
 	if(_wwsf_max_token < 64 || _wwsf_max_token > WWSF_TOKEN_MAX) {
@@ -512,6 +520,10 @@ static int local_build(void)
 						se->keys[j].kid);
 				continue;
 			}
+			if(wwsf_key_memo_init(k, (size_t)_wwsf_verify_memo) != WWSF_KEY_OK)
+				LM_WARN("WWSF %s key %s: no memory for the verify memo, every"
+						" token is verified in full\n",
+						se->id, se->keys[j].kid);
 			le->n++;
 		}
 	}

@@ -17,6 +17,10 @@
  *   wwsf-check         wwsf_token_check: the above plus the policy lookup by
  *                      iss and the identities (normalised, checked
  *                      against the WWSF's registry rules) - what the module runs per REGISTER;
+ *   wwsf-check-memo    wwsf_token_check with the key's verify memo (module
+ *                      parameter verify_memo) holding this token: what a
+ *                      refresh or any later request with the same token
+ *                      costs;
  *   libjwt-pem         libjwt 1.10 jwt_decode() with the PEM key (reference:
  *                      re-parses the key every call).
  * Usage: bench_wwsf_token [rounds]   (default 7; the median round counts)
@@ -41,8 +45,10 @@ typedef struct bench_ctx
 	EVP_PKEY *priv, *pub;
 	char pem[4096];
 	wwsf_key_t key;
+	wwsf_key_t key_memo; /* the same key with a verify memo */
 	epc_wwsf_t w;
 	wwsf_policy_t pol;
+	wwsf_policy_t pol_memo;
 	char token[4096];
 	size_t toklen;
 	unsigned char sig[600]; /* OpenSSL form */
@@ -101,6 +107,11 @@ static void setup(bench_ctx_t *b)
 			!= WWSF_KEY_OK)
 		die("key load");
 	b->pub = b->key.pkey;
+	if(wwsf_key_load_pem(
+			   &b->key_memo, epc_span_cstr(b->pem), b->alg, EPC_SPAN_LIT("k1"))
+					!= WWSF_KEY_OK
+			|| wwsf_key_memo_init(&b->key_memo, 4096) != WWSF_KEY_OK)
+		die("key load (memo)");
 	snprintf(hdr, sizeof(hdr), hdr_fmt, b->name);
 	b->toklen =
 			ts_token(b->token, sizeof(b->token), b->priv, b->alg, hdr, claims);
@@ -119,6 +130,8 @@ static void setup(bench_ctx_t *b)
 	b->pol.w = &b->w;
 	b->pol.keys = &b->key;
 	b->pol.nkeys = 1;
+	b->pol_memo = b->pol;
+	b->pol_memo.keys = &b->key_memo;
 	/* the same signature in OpenSSL's form, and its digest */
 	dot = strrchr(b->token, '.');
 	if(wwsf_b64url_decode(epc_span_cstr(dot + 1), raw, sizeof(raw), &rawlen)
@@ -179,6 +192,15 @@ static int run_wwsf_check(bench_ctx_t *b)
 		   == WWSF_OK;
 }
 
+static int run_wwsf_check_memo(bench_ctx_t *b)
+{
+	const wwsf_policy_t *p;
+
+	return wwsf_token_check(&tok, (epc_span_t){b->token, b->toklen},
+				   &b->pol_memo, 1, &opts, NOW, &ids, &p)
+		   == WWSF_OK;
+}
+
 static int run_libjwt(bench_ctx_t *b)
 {
 	jwt_t *j = NULL;
@@ -213,15 +235,16 @@ static int cmp_d(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-#define NVAR 5
+#define NVAR 6
 #define MAXROUNDS 31
 
 static void bench_alg(bench_ctx_t *b, int rounds, int primary)
 {
 	static const char *vname[NVAR] = {"bare-digestverify", "bare-pkeyverify",
-			"wwsf-verify", "wwsf-check", "libjwt-pem"};
+			"wwsf-verify", "wwsf-check", "wwsf-check-memo", "libjwt-pem"};
 	static const bench_fn vfn[NVAR] = {run_bare_digestverify,
-			run_bare_pkeyverify, run_wwsf_verify, run_wwsf_check, run_libjwt};
+			run_bare_pkeyverify, run_wwsf_verify, run_wwsf_check,
+			run_wwsf_check_memo, run_libjwt};
 	double t[NVAR][MAXROUNDS], med[NVAR];
 	int v, r, nv, iters;
 	double probe;
@@ -253,13 +276,16 @@ static void bench_alg(bench_ctx_t *b, int rounds, int primary)
 			primary ? "   (target <= 1.2)" : "");
 	printf("  ratio wwsf-check / bare-pkeyverify    %.3f\n", med[3] / med[1]);
 	printf("  ratio wwsf-verify / bare-digestverify %.3f\n", med[2] / med[0]);
+	printf("  ratio wwsf-check-memo / wwsf-check    %.3f  (a token seen "
+		   "before: refreshes, later requests)\n",
+			med[4] / med[3]);
 	if(nv == NVAR)
 		printf("  ratio libjwt-pem / wwsf-check         %.1f\n",
-				med[4] / med[3]);
+				med[5] / med[3]);
 	if(primary)
 		printf("SUMMARY ES256 wwsf-check %.2f us, bare P-256 verify %.2f us, "
-			   "ratio %.3f\n",
-				med[3] / 1e3, med[0] / 1e3, med[3] / med[0]);
+			   "ratio %.3f, wwsf-check-memo %.2f us\n",
+				med[3] / 1e3, med[0] / 1e3, med[3] / med[0], med[4] / 1e3);
 }
 
 int main(int argc, char **argv)

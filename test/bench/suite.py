@@ -205,7 +205,8 @@ def wait_closed(stack, name, timeout=120):
 
 # -- the stacks -------------------------------------------------------------
 
-def start_relay(stack, name, modules, shm_mb, max_conns=3000, files=None):
+def start_relay(stack, name, modules, shm_mb, max_conns=3000, files=None,
+                verify_memo=None):
     """The stock relay (test/bench/stock/kamailio.cfg) beside the stack,
     relaying to its IMS core; with modules: + webrtc_origin + wwsf_token
     on the stack's registry."""
@@ -223,6 +224,8 @@ def start_relay(stack, name, modules, shm_mb, max_conns=3000, files=None):
     if modules:
         d['BENCH_EPC_MODULES'] = 1
         d['BENCH_WWSF_REGISTRY'] = '"%s"' % stack.registry_path
+        if verify_memo is not None:
+            d['BENCH_VERIFY_MEMO'] = verify_memo
     stack.start_kamailio(name, os.path.join(HERE, 'stock', 'kamailio.cfg'),
                          d, ['-m', str(shm_mb)], ctl='BENCH_CTL')
     wait_workers(stack, name, 2)
@@ -258,13 +261,15 @@ class Variant:
         self.opts, self.origin, self.user_base = opts, origin, user_base
 
 
-def variants(s, stock_port, mods_port):
+def variants(s, stock_port, mods_port, full_port):
     tok = token_opts(s)
     return [
         Variant('stock', 'stock relay', stock_port, 'stock',
                 dict(auth='tna'), s.wwsf_origin, 0),
         Variant('modules', 'stock relay + our modules (token)', mods_port,
                 'stock-modules', tok, s.wwsf_origin, 1000),
+        Variant('modules-full', 'same, verify_memo 0 (no token seen before)',
+                full_port, 'stock-modules-full', tok, s.wwsf_origin, 4000),
         Variant('ep-cscf', 'eP-CSCF reference cfg (token)',
                 s.ports['epc_wss'], 'ep-cscf', tok, s.wwsf_origin, 2000),
         Variant('digest', 'eP-CSCF reference cfg (Digest)',
@@ -343,7 +348,7 @@ def bench_register(s, vs, rounds, duration, conns):
             continue
         ratio = m['rate'] / base['rate'] if base['rate'] else None
         target, met = '', None
-        if v.key in ('modules', 'ep-cscf'):
+        if v.key in ('modules', 'modules-full', 'ep-cscf'):
             target, met = '>= 0.8 x stock', ratio is not None and ratio >= 0.8
         row('register', v.label, 'REGISTER/s', m['rate'], '/s',
             '%s   # wsload: %s' % (rep, m['cmd']), ratio=ratio,
@@ -681,10 +686,11 @@ def bench_token():
     exe = os.path.join(BENCH, 'bench_wwsf_token')
     out = subprocess.run([exe], capture_output=True, text=True,
                          check=True).stdout
-    for line in out.splitlines()[:12]:
+    for line in out.splitlines()[:14]:
         log('  | ' + line)
     m = re.search(r'SUMMARY ES256 wwsf-check ([\d.]+) us, bare P-256 verify '
-                  r'([\d.]+) us, ratio ([\d.]+)', out)
+                  r'([\d.]+) us, ratio ([\d.]+), wwsf-check-memo ([\d.]+) us',
+                  out)
     cmd = 'make bench-token   # %s' % rel(exe)
     check, bare, ratio = float(m.group(1)), float(m.group(2)), float(
         m.group(3))
@@ -692,6 +698,10 @@ def bench_token():
         cmd)
     row('token', 'wwsf_token check (ES256)', 'time per token', check, 'us',
         cmd, ratio=ratio, target='<= 1.2 x bare', met=ratio <= 1.2)
+    memo = float(m.group(4))
+    row('token', 'wwsf_token check, token seen before', 'time per token',
+        memo, 'us', cmd, ratio=memo / bare,
+        note='verify_memo: refreshes and later requests with the same token')
 
 
 def bench_sdp():
@@ -895,7 +905,9 @@ def main():
         try:
             stock = start_relay(s, 'stock', False, 1024)
             mods = start_relay(s, 'stock-modules', True, 1024)
-            vs = variants(s, stock, mods)
+            full = start_relay(s, 'stock-modules-full', True, 1024,
+                               verify_memo=0)
+            vs = variants(s, stock, mods, full)
             cap = None
             if 'register' in only:
                 med = bench_register(s, vs, 1 if quick else 3,
@@ -906,7 +918,7 @@ def main():
                     m = measure(s, vs[0], kam_pids(s, 'stock'),
                                 kam_pids(s, 'ims-core'), duration=3)
                     cap = m['r']['ops_rate'] if m['r'] else 3000
-                pts = bench_latency(s, vs[:3], cap, 2 if quick else 4, 500)
+                pts = bench_latency(s, vs[:4], cap, 2 if quick else 4, 500)
                 plotted = plot(pts, PNG if not args.no_write else
                                os.path.join(root, 'latency.png'))
             if 'calls' in only:

@@ -73,6 +73,10 @@ static void init(void)
 			!= WWSF_KEY_OK)
 		abort();
 	EVP_PKEY_free(es);
+	/* the EdDSA key (its signatures are in the seeds) verifies through a
+	 * two-entry memo: hits, misses and evictions are all fuzzed */
+	if(wwsf_key_memo_init(&keys[0], 2) != WWSF_KEY_OK)
+		abort();
 	wwsf.id = EPC_SPAN_LIT("fuzz");
 	wwsf.has_token = 1;
 	wwsf.issuer = EPC_SPAN_LIT("https://wwsf.example");

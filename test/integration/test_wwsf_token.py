@@ -382,10 +382,20 @@ def test_z_key_rotation_and_bad_key_reload(stack):
     try:
         keys = stack.kamcmd('ep-cscf', 'wwsf_token.keys')
         assert 'a-k1' in keys and 'a-k2' in keys and 'b-ed' in keys, keys
+        # a token of a-k1 registers, and its refresh (the same token: the
+        # worker's verify memo holds its signature) too
+        t1 = token('bob', key=KA1)
+        for _ in range(2):
+            _, r = ua.register(300, bearer(t1))
+            assert r.status == 200, r
         # rotate: a-k1 withdrawn, a-k3 added
         ka3 = wi.Key.generate('ES256', os.path.join(KEYDIR, 'a3.key'), 'a-k3')
         stack.write_registry(the_registry(stack, wwsf_a(keys=(KA2, ka3))))
         stack.kamcmd('ep-cscf', 'webrtc_origin.reload')
+        # the very token that verified a moment ago: its key is gone, so is
+        # the memo of its signature
+        _, r = ua.register(300, bearer(t1))
+        assert r.status == 401, r
         _, r = ua.register(300, bearer(token('bob', key=KA1)))
         assert r.status == 401, r
         _, r = ua.register(300, bearer(token('bob', key=ka3)))

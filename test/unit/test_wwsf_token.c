@@ -652,6 +652,65 @@ static void test_ecdsa_der(void **state)
 	assert_int_equal(wwsf_key_verify(NULL, S("a.b"), raw, 64), -1);
 }
 
+/* The verify memo: a signature that verified is remembered by its exact
+ * bytes; anything else is verified in full and never remembered. */
+static void test_verify_memo(void **state)
+{
+	static const int ks[] = {K_ES1, K_RS, K_ED};
+	unsigned char sa[600], sb[600], bad[600];
+	size_t la, lb, i;
+	wwsf_key_t k;
+
+	(void)state;
+	for(i = 0; i < sizeof(ks) / sizeof(ks[0]); i++) {
+		int alg = key_alg[ks[i]];
+
+		assert_int_equal(
+				wwsf_key_load_pem(&k, S(pem[ks[i]]), alg, S("m")), WWSF_KEY_OK);
+		assert_int_equal(ts_sign(priv[ks[i]], alg, "h.a", 3, sa, &la), 0);
+		assert_int_equal(ts_sign(priv[ks[i]], alg, "h.b", 3, sb, &lb), 0);
+		/* no memo yet: every verify is a full one, nothing counted */
+		assert_int_equal(wwsf_key_verify(&k, S("h.a"), sa, la), 0);
+		assert_int_equal(k.memo_hits + k.memo_misses, 0);
+		assert_int_equal(wwsf_key_memo_init(&k, 3), WWSF_KEY_OK);
+		assert_int_equal(k.memo_n, 4); /* a power of two */
+		assert_int_equal(wwsf_key_verify(&k, S("h.a"), sa, la), 0);
+		assert_int_equal(k.memo_misses, 1);
+		assert_int_equal(wwsf_key_verify(&k, S("h.a"), sa, la), 0);
+		assert_int_equal(k.memo_hits, 1);
+		/* a remembered signature does not vouch for other bytes */
+		assert_int_equal(wwsf_key_verify(&k, S("h.b"), sa, la), -1);
+		assert_int_equal(wwsf_key_verify(&k, S("h.a"), sa, la - 1), -1);
+		memcpy(bad, sa, la);
+		bad[la / 2] ^= 0x01;
+		assert_int_equal(wwsf_key_verify(&k, S("h.a"), bad, la), -1);
+		/* a failure is never remembered: it fails again, in full */
+		assert_int_equal(wwsf_key_verify(&k, S("h.a"), bad, la), -1);
+		assert_int_equal(k.memo_hits, 1);
+		/* one slot: B evicts A, A is verified in full again and is valid */
+		assert_int_equal(wwsf_key_memo_init(&k, 1), WWSF_KEY_OK);
+		k.memo_hits = k.memo_misses = 0;
+		assert_int_equal(wwsf_key_verify(&k, S("h.a"), sa, la), 0);
+		assert_int_equal(wwsf_key_verify(&k, S("h.b"), sb, lb), 0);
+		assert_int_equal(wwsf_key_verify(&k, S("h.a"), sa, la), 0);
+		assert_int_equal(wwsf_key_verify(&k, S("h.b"), sb, lb), 0);
+		assert_int_equal(k.memo_hits, 0);
+		assert_int_equal(k.memo_misses, 4);
+		/* the memo of one key is no memo of another */
+		if(ks[i] == K_ES1)
+			assert_int_equal(
+					wwsf_key_verify(&keys[K_ES2], S("h.a"), sa, la), -1);
+		/* memo off again; the bound is enforced */
+		assert_int_equal(wwsf_key_memo_init(&k, 0), WWSF_KEY_OK);
+		assert_null(k.memo);
+		assert_int_equal(wwsf_key_verify(&k, S("h.a"), sa, la), 0);
+		assert_int_equal(
+				wwsf_key_memo_init(&k, WWSF_MEMO_MAX * 4), WWSF_KEY_OK);
+		assert_int_equal(k.memo_n, WWSF_MEMO_MAX);
+		wwsf_key_free(&k);
+	}
+}
+
 static void test_answers(void **state)
 {
 	static const struct
@@ -774,6 +833,7 @@ int main(void)
 			cmocka_unit_test(test_key_loading),
 			cmocka_unit_test(test_policy_keys),
 			cmocka_unit_test(test_ecdsa_der),
+			cmocka_unit_test(test_verify_memo),
 			cmocka_unit_test(test_answers),
 			cmocka_unit_test(test_alg_names),
 			cmocka_unit_test(test_libjwt_reference),
