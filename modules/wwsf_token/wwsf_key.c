@@ -107,7 +107,7 @@ int wwsf_key_memo_init(wwsf_key_t *k, size_t n)
 		return WWSF_KEY_OK;
 	if(n > WWSF_MEMO_MAX)
 		n = WWSF_MEMO_MAX;
-	while(p < n)
+	while(p < n || p < 2)
 		p <<= 1;
 	if(!k->memo_md)
 		k->memo_md = EVP_MD_fetch(NULL, "SHA256", NULL);
@@ -143,12 +143,14 @@ static int memo_tag(wwsf_key_t *k, epc_span_t in, const unsigned char *sig,
 		   && tlen == WWSF_MEMO_TAG;
 }
 
-static size_t memo_slot(const wwsf_key_t *k, const unsigned char *tag)
+/* The memo is 2-way set associative: a set is two adjacent entries, the
+ * newer first (two tokens that hash alike do not evict each other). */
+static size_t memo_set(const wwsf_key_t *k, const unsigned char *tag)
 {
 	uint32_t h;
 
 	memcpy(&h, tag, sizeof(h));
-	return h & (k->memo_n - 1);
+	return h & (k->memo_n - 1) & ~(size_t)1;
 }
 
 static EVP_PKEY *pem_to_pkey(epc_span_t pem)
@@ -361,7 +363,7 @@ int wwsf_key_verify(wwsf_key_t *k, epc_span_t signing_input,
 		const unsigned char *sig, size_t siglen)
 {
 	unsigned char tag[WWSF_MEMO_TAG];
-	size_t slot;
+	size_t set;
 
 	if(!k || !k->pkey || !k->mdctx)
 		return -1; /* never "verify" without a key */
@@ -369,14 +371,16 @@ int wwsf_key_verify(wwsf_key_t *k, epc_span_t signing_input,
 		ERR_clear_error();
 		return key_verify(k, signing_input, sig, siglen);
 	}
-	slot = memo_slot(k, tag);
-	if(CRYPTO_memcmp(k->memo[slot], tag, WWSF_MEMO_TAG) == 0) {
+	set = memo_set(k, tag);
+	if(CRYPTO_memcmp(k->memo[set], tag, WWSF_MEMO_TAG) == 0
+			|| CRYPTO_memcmp(k->memo[set + 1], tag, WWSF_MEMO_TAG) == 0) {
 		k->memo_hits++;
 		return 0;
 	}
 	k->memo_misses++;
 	if(key_verify(k, signing_input, sig, siglen) < 0)
 		return -1;
-	memcpy(k->memo[slot], tag, WWSF_MEMO_TAG);
+	memcpy(k->memo[set + 1], k->memo[set], WWSF_MEMO_TAG);
+	memcpy(k->memo[set], tag, WWSF_MEMO_TAG);
 	return 0;
 }

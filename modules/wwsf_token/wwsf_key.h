@@ -28,7 +28,7 @@
  * A key may memoise the signatures it verified (wwsf_key_memo_init()): a
  * WIC sends the same token in every REGISTER refresh and, per TS 24.371
  * 7.2.1, in every request, and the public-key operation is by far the
- * dearest part of a check. The memo is a direct-mapped table of SHA-256
+ * dearest part of a check. The memo is a 2-way set-associative table of SHA-256
  * tags of (alg, signing input, signature) that verified with this key; a
  * request whose exact bytes verified before skips the public-key operation
  * (one SHA-256 instead), everything else about the token (issuer,
@@ -121,7 +121,8 @@ int wwsf_key_load_pem(wwsf_key_t *k, epc_span_t pem, int alg, epc_span_t kid);
 
 /**
  * Give a loaded key a memo of n verified signatures (rounded up to a power
- * of two, at most WWSF_MEMO_MAX); n 0 leaves the key without one.
+ * of two, at least 2, at most WWSF_MEMO_MAX); n 0 leaves the key without
+ * one.
  * @return 0, or WWSF_KEY_E_CRYPTO (no memory; the key works without memo)
  */
 int wwsf_key_memo_init(wwsf_key_t *k, size_t n);

@@ -658,7 +658,7 @@ static void test_verify_memo(void **state)
 {
 	static const int ks[] = {K_ES1, K_RS, K_ED};
 	unsigned char sa[600], sb[600], bad[600];
-	size_t la, lb, i;
+	size_t la, lb, lc, i;
 	wwsf_key_t k;
 
 	(void)state;
@@ -687,15 +687,23 @@ static void test_verify_memo(void **state)
 		/* a failure is never remembered: it fails again, in full */
 		assert_int_equal(wwsf_key_verify(&k, S("h.a"), bad, la), -1);
 		assert_int_equal(k.memo_hits, 1);
-		/* one slot: B evicts A, A is verified in full again and is valid */
+		/* one set of two: A and B fit, a third evicts the older */
 		assert_int_equal(wwsf_key_memo_init(&k, 1), WWSF_KEY_OK);
+		assert_int_equal(k.memo_n, 2);
 		k.memo_hits = k.memo_misses = 0;
 		assert_int_equal(wwsf_key_verify(&k, S("h.a"), sa, la), 0);
 		assert_int_equal(wwsf_key_verify(&k, S("h.b"), sb, lb), 0);
 		assert_int_equal(wwsf_key_verify(&k, S("h.a"), sa, la), 0);
 		assert_int_equal(wwsf_key_verify(&k, S("h.b"), sb, lb), 0);
-		assert_int_equal(k.memo_hits, 0);
+		assert_int_equal(k.memo_hits, 2);
+		assert_int_equal(k.memo_misses, 2);
+		assert_int_equal(ts_sign(priv[ks[i]], alg, "h.c", 3, bad, &lc), 0);
+		assert_int_equal(wwsf_key_verify(&k, S("h.c"), bad, lc), 0);
+		/* C and B are held now; A is verified in full again, and valid */
+		assert_int_equal(wwsf_key_verify(&k, S("h.a"), sa, la), 0);
 		assert_int_equal(k.memo_misses, 4);
+		assert_int_equal(wwsf_key_verify(&k, S("h.c"), bad, lc), 0);
+		assert_int_equal(k.memo_hits, 3);
 		/* the memo of one key is no memo of another */
 		if(ks[i] == K_ES1)
 			assert_int_equal(
