@@ -426,7 +426,7 @@ def plot(pts, path):
         plots.append("'%s' using 1:5 with linespoints lw 2 pt 5 dt 2 lc rgb "
                      "'%s' title '%s p99'" % (dat, colors[i % 4], labels[k]))
     script = '\n'.join([
-        "set terminal pngcairo size 1000,600 font 'sans,10'",
+        "set terminal pngcairo size 1000,600 font 'sans,10' noenhanced",
         "set output '%s'" % path,
         "set title 'REGISTER over WSS: latency against offered rate "
         "(open loop, %s, %d CPUs)'" % (platform.node(), os.cpu_count()),
