@@ -154,9 +154,11 @@ class UAMixin:
         self.send(r)
         return r
 
-    def call(self, ruri, sdp='', headers=(), timeout=8.0, ack=True):
-        """INVITE ruri; returns a Call with the provisional responses, the
-        final response and (for 2xx) the dialog; the 2xx is ACKed."""
+    def call(self, ruri, sdp='', headers=(), timeout=8.0, ack=True,
+             content_type='application/sdp'):
+        """INVITE ruri with body sdp (of content_type); returns a Call with
+        the provisional responses, the final response and (for 2xx) the
+        dialog; the 2xx is ACKed."""
         self.cseq += 1
         tag = sip.rand_hex(6)
         call_id = sip.rand_hex(10) + '@' + self.__class__.__name__.lower()
@@ -166,7 +168,7 @@ class UAMixin:
              ('CSeq', '%d INVITE' % self.cseq), ('Contact', self.contact),
              ('Allow', 'INVITE, ACK, CANCEL, BYE, UPDATE, PRACK, MESSAGE, OPTIONS')]
         if sdp:
-            h.append(('Content-Type', 'application/sdp'))
+            h.append(('Content-Type', content_type))
         h += list(headers)
         inv = sip.Message('INVITE %s SIP/2.0' % ruri, h, sdp)
         c = Call(inv)

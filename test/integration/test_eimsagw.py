@@ -258,6 +258,80 @@ def test_originating_call_media_and_bye_from_wic(stack):
         bye_bye(alice, bob, rtp)
 
 
+def _multipart(sdp, other_type, other):
+    return ('--b-epc\r\nContent-Type: application/sdp\r\n\r\n' + sdp
+            + '\r\n--b-epc\r\nContent-Type: ' + other_type + '\r\n\r\n'
+            + other + '\r\n--b-epc--\r\n')
+
+
+def _parts(body):
+    """[(part headers, part body)] of a multipart body with boundary b-epc."""
+    out = []
+    for p in body.split('--b-epc')[1:-1]:
+        head, _, content = p.partition('\r\n\r\n')
+        out.append((head, content[:-2] if content.endswith('\r\n') else content))
+    return out
+
+
+def test_multipart_sdp_anchored_both_ways(stack):
+    """SDP in a multipart/mixed body is anchored like SDP alone, never
+    passed through: a WIC offer with a second part reaches IMS as plain
+    RTP/AVP from the AGW (the other part untouched); an IMS offer with ISUP
+    (as from an MGCF) reaches the WIC as WebRTC SDP from the AGW."""
+    testkit.purge_bindings(stack, 'alice')
+    alice, bob, rtp = wic(stack), ims_ue(stack), RtpPeer()
+    try:
+        note = 'not SDP\r\nsecond line'
+        cid = sip.rand_hex(10) + '@' + alice.inst
+        target = 'sip:bob@ims.test'
+        req = alice.request('INVITE', target, [
+            ('Contact', alice.contact),
+            ('Content-Type', 'multipart/mixed;boundary=b-epc')],
+            body=_multipart(CHROME_OFFER, 'text/plain', note), call_id=cid,
+            to=target, from_tag=sip.rand_hex(6))
+        alice.send(req)
+        inv = got(bob, 'INVITE', cid)
+        parts = _parts(inv.body)
+        assert [h.strip() for h, _ in parts] == [
+            'Content-Type: application/sdp', 'Content-Type: text/plain'], inv.body
+        assert_ims_sdp(parts[0][1])
+        assert parts[1][1] == note, parts[1]
+        assert cid in agw_calls(stack)
+        btag = sip.rand_hex(6)
+        respond(bob, inv, 200, btag, ims_sdp(rtp.port))
+        ok = final(alice, req)
+        assert ok.status == 200, ok
+        assert_webrtc_sdp(ok.body, offer=CHROME_OFFER)
+        dlg = ua.Dialog.from_uac(req, ok)
+        ack_2xx(alice, dlg, req)
+        got(bob, 'ACK', cid)
+        bye_from_wic(alice, bob, dlg, cid)
+        assert wait_gone(stack, cid), agw_calls(stack)
+
+        # terminating: SDP + ISUP from the IMS side
+        isup = 'isup-part'
+        cid2 = sip.rand_hex(10) + '@ims-ue'
+        req2 = sip.Message('INVITE sip:alice@ims.test SIP/2.0', [
+            ('Via', bob.new_via()), ('Max-Forwards', '70'),
+            ('From', '<sip:bob@ims.test>;tag=%s' % sip.rand_hex(6)),
+            ('To', '<sip:alice@ims.test>'), ('Call-ID', cid2),
+            ('CSeq', '1 INVITE'), ('Contact', bob.contact),
+            ('Content-Type', 'multipart/mixed;boundary=b-epc')],
+            _multipart(ims_sdp(rtp.port), 'application/isup', isup))
+        bob.send(req2)
+        winv = got(alice, 'INVITE', cid2)
+        wparts = _parts(winv.body)
+        assert len(wparts) == 2 and wparts[1][1] == isup, winv.body
+        assert_webrtc_sdp(wparts[0][1], setup=('actpass',))
+        assert cid2 in agw_calls(stack)
+        respond(alice, winv, 486)
+        r = final(bob, req2)
+        assert r.status == 486, r
+        assert wait_gone(stack, cid2), agw_calls(stack)
+    finally:
+        bye_bye(alice, bob, rtp)
+
+
 def test_browser_offers_reach_ims_clean(stack):
     """Offers of Chromium and Firefox with each bundle policy (corpus),
     through sdp_unbundle and the AGW: one RTP/AVP m= line per stream that

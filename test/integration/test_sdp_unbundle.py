@@ -117,6 +117,47 @@ def test_originating_call_sdp_both_ways(stack):
         close_all(ua, ue)
 
 
+def test_multipart_offer_sdp_part_rewritten(stack):
+    """An INVITE whose body is multipart/mixed (the SDP and another part,
+    as an IMS client may send with e.g. a location or resource list): only
+    the application/sdp part is rewritten for IMS, the other part and the
+    multipart framing arrive unchanged."""
+    ua = wic(stack, 'alice')
+    ue = ims_ue(stack, 'bob')
+    try:
+        offer = corpus('chromium/offer-balanced-a.sdp')
+        other = 'a part that is not SDP\r\nline two\r\n'
+        body = ('--epc-b1\r\nContent-Type: application/sdp\r\n\r\n' + offer
+                + '\r\n--epc-b1\r\nContent-Type: text/plain\r\n\r\n'
+                + other + '\r\n--epc-b1--\r\n')
+        answer = Bg(ue.answer, SDP_UE_AV.split('m=video')[0])
+        c = ua.call('sip:bob@ims.test', body,
+                    content_type='multipart/mixed;boundary=epc-b1')
+        ue_call = answer.result()
+        got = ue_call.invite.body
+        assert ue_call.invite.get('Content-Type').startswith('multipart/mixed'), \
+            ue_call.invite
+        parts = got.split('--epc-b1')
+        assert len(parts) == 4 and parts[3].startswith('--'), got
+        assert parts[2] == '\r\nContent-Type: text/plain\r\n\r\n' + other + '\r\n', \
+            parts[2]
+        head, sdp = parts[1].split('\r\n\r\n', 1)
+        assert 'application/sdp' in head, parts[1]
+        sess, media = sections(sdp)
+        assert [mline(m)[:1] + mline(m)[2:3] for m in media] == [('audio', 'RTP/AVP')], sdp
+        lines = sess + [ln for m in media for ln in m]
+        for a in WEBRTC_ONLY:
+            assert not attrs(lines, a), 'a=%s reached IMS in the SDP part' % a
+        assert c.final.status == 200, c.final
+        _, amedia = sections(c.final.body)
+        assert attrs(amedia[0], 'rtcp-mux') == [''], c.final.body
+        bye = Bg(ue.expect_bye)
+        assert ua.bye(c).status == 200
+        bye.result()
+    finally:
+        close_all(ua, ue)
+
+
 def test_offer_without_usable_stream_gets_488(stack):
     ua = wic(stack, 'alice')
     try:
