@@ -475,6 +475,53 @@ def test_hold_resume_reinvite_and_bye_from_ims(stack):
         bye_bye(alice, bob, rtp)
 
 
+def test_update_offers_both_ways(stack):
+    """UPDATE with SDP (RFC 3311) in a confirmed call, as a re-INVITE: the
+    WIC's UPDATE offer (hold) reaches IMS as plain RTP/AVP on the same AGW
+    port and the IMS answer comes back browser-acceptable; an UPDATE offer
+    from IMS (resume) reaches the WIC as WebRTC SDP on the same WIC-side
+    port and the WIC's answer reaches IMS clean. One AGW call throughout."""
+    alice, bob, rtp = wic(stack), ims_ue(stack), RtpPeer()
+    try:
+        req, ok, dlg, inv, btag, agw_port = setup_originating(
+            stack, alice, bob, rtp)
+        cid = req.get('Call-ID')
+        wic_port = sdp_media(ok.body)[1]
+        bdlg = ua.Dialog.from_uas(inv, btag)
+        offer = CHROME_OFFER.replace('a=sendrecv', 'a=sendonly')
+        upd = in_dialog(alice, dlg, 'UPDATE', offer)
+        bupd = got(bob, 'UPDATE', cid)
+        assert 'a=sendonly' in bupd.body, bupd.body
+        assert assert_ims_sdp(bupd.body) == agw_port
+        respond(bob, bupd, 200, btag, ims_sdp(rtp.port, 'recvonly', version=2))
+        r = final(alice, upd)
+        assert r.status == 200, r
+        assert 'a=recvonly' in r.body, r.body
+        assert assert_webrtc_sdp(r.body, offer=offer) == wic_port
+        # resume, offered by the IMS side
+        bup = in_dialog(bob, bdlg, 'UPDATE', ims_sdp(rtp.port, version=3))
+        wupd = got(alice, 'UPDATE', cid)
+        assert assert_webrtc_sdp(wupd.body, setup=('actpass', 'active', 'passive')) == wic_port
+        respond(alice, wupd, 200, body=CHROME_ANSWER)
+        r = final(bob, bup)
+        assert r.status == 200, r
+        # rtpengine may give the re-offering side a new port in its answer
+        # (RFC 3264 8.3.2 allows it): the IMS UE's RTP must reach the AGW
+        # there
+        new_port = assert_ims_sdp(r.body)
+        rtp.send(('127.0.0.1', new_port), count=20)
+        time.sleep(0.3)
+        st = [x for x in ng.streams(ng.query(stack.ports['ng'], cid))
+              if x['local_port'] == new_port]
+        assert len(st) == 1 and st[0]['packets'] >= 15, st
+        assert agw_calls(stack).count(cid) == 1
+        assert len(agw_tags(stack, cid)) == 2
+        bye_from_wic(alice, bob, dlg, cid)
+        assert wait_gone(stack, cid)
+    finally:
+        bye_bye(alice, bob, rtp)
+
+
 def test_cancel_before_answer(stack):
     alice, bob = wic(stack), ims_ue(stack)
     try:
