@@ -522,6 +522,46 @@ def test_update_offers_both_ways(stack):
         bye_bye(alice, bob, rtp)
 
 
+def test_late_offer_from_ims(stack):
+    """An INVITE without SDP from IMS (late offer, as from some MGCFs): the
+    WIC's offer in its 200 reaches IMS as plain RTP/AVP from the AGW, the
+    IMS answer in the ACK reaches the WIC browser-acceptable; BYE deletes."""
+    testkit.purge_bindings(stack, 'alice')
+    alice, bob, rtp = wic(stack), ims_ue(stack), RtpPeer()
+    try:
+        cid = sip.rand_hex(10) + '@ims-ue'
+        inv = sip.Message('INVITE sip:alice@ims.test SIP/2.0', [
+            ('Via', bob.new_via()), ('Max-Forwards', '70'),
+            ('From', '<sip:bob@ims.test>;tag=%s' % sip.rand_hex(6)),
+            ('To', '<sip:alice@ims.test>'), ('Call-ID', cid),
+            ('CSeq', '1 INVITE'), ('Contact', bob.contact)], '')
+        bob.send(inv)
+        winv = got(alice, 'INVITE', cid)
+        assert not winv.body, winv.body
+        wtag = sip.rand_hex(6)
+        respond(alice, winv, 200, wtag, CHROME_OFFER)
+        ok = final(bob, inv)
+        assert ok.status == 200, ok
+        agw_port = assert_ims_sdp(ok.body)
+        assert cid in agw_calls(stack), (ok.body, agw_calls(stack))
+        bdlg = ua.Dialog.from_uac(inv, ok)
+        ack = bdlg.request('ACK', bob.new_via(), bob.contact,
+                           [('Content-Type', 'application/sdp')],
+                           ims_sdp(rtp.port), 1)
+        bob.send(ack)
+        wack = got(alice, 'ACK', cid)
+        assert_webrtc_sdp(wack.body, offer=CHROME_OFFER)
+        rtp.send(('127.0.0.1', agw_port), count=20)
+        time.sleep(0.3)
+        st = [x for x in ng.streams(ng.query(stack.ports['ng'], cid))
+              if x['local_port'] == agw_port]
+        assert len(st) == 1 and st[0]['packets'] >= 15, st
+        bye_from_ims(alice, bob, bdlg, cid)
+        assert wait_gone(stack, cid)
+    finally:
+        bye_bye(alice, bob, rtp)
+
+
 def test_cancel_before_answer(stack):
     alice, bob = wic(stack), ims_ue(stack)
     try:
