@@ -108,6 +108,17 @@ def agw_tags(stack, cid):
     return {t for t in q['tags'] if not t.startswith('<untagged')}
 
 
+def rtp_reaches_agw(stack, cid, rtp, port, count=20):
+    """The UE's RTP sent to the AGW's port is counted there (ng query);
+    returns that stream."""
+    rtp.send(('127.0.0.1', port), count=count)
+    time.sleep(0.3)
+    st = [x for x in ng.streams(ng.query(stack.ports['ng'], cid))
+          if x['local_port'] == port]
+    assert len(st) == 1 and st[0]['packets'] >= count - 5, st
+    return st[0]
+
+
 def wait_gone(stack, cid, timeout=5.0):
     """The AGW no longer holds cid."""
     end = time.monotonic() + timeout
@@ -233,12 +244,7 @@ def test_originating_call_media_and_bye_from_wic(stack):
         # toward the WIC the AGW is DTLS passive (the browser connects)
         assert 'a=setup:passive' in ok.body
 
-        rtp.send(('127.0.0.1', agw_port), count=25)
-        time.sleep(0.3)
-        st = [x for x in ng.streams(ng.query(stack.ports['ng'], cid))
-              if x['local_port'] == agw_port]
-        assert len(st) == 1, st
-        assert st[0]['packets'] >= 20, st
+        st = [rtp_reaches_agw(stack, cid, rtp, agw_port, count=25)]
         assert st[0]['endpoint_port'] == rtp.port, st  # latched on the UE
         assert st[0]['protocol'] == 'RTP/AVP'
 
@@ -509,11 +515,7 @@ def test_update_offers_both_ways(stack):
         # (RFC 3264 8.3.2 allows it): the IMS UE's RTP must reach the AGW
         # there
         new_port = assert_ims_sdp(r.body)
-        rtp.send(('127.0.0.1', new_port), count=20)
-        time.sleep(0.3)
-        st = [x for x in ng.streams(ng.query(stack.ports['ng'], cid))
-              if x['local_port'] == new_port]
-        assert len(st) == 1 and st[0]['packets'] >= 15, st
+        rtp_reaches_agw(stack, cid, rtp, new_port)
         assert agw_calls(stack).count(cid) == 1
         assert len(agw_tags(stack, cid)) == 2
         bye_from_wic(alice, bob, dlg, cid)
@@ -551,11 +553,7 @@ def test_late_offer_from_ims(stack):
         bob.send(ack)
         wack = got(alice, 'ACK', cid)
         assert_webrtc_sdp(wack.body, offer=CHROME_OFFER)
-        rtp.send(('127.0.0.1', agw_port), count=20)
-        time.sleep(0.3)
-        st = [x for x in ng.streams(ng.query(stack.ports['ng'], cid))
-              if x['local_port'] == agw_port]
-        assert len(st) == 1 and st[0]['packets'] >= 15, st
+        rtp_reaches_agw(stack, cid, rtp, agw_port)
         bye_from_ims(alice, bob, bdlg, cid)
         assert wait_gone(stack, cid)
     finally:
