@@ -9,6 +9,9 @@
 # browser (headless Chromium/Firefox accept what the modules send them; the
 # WebRTC IMS Client end to end against the real stack, test/e2e/test_wic.js).
 # SUITES="unit integration" make test  runs a subset.
+# Every suite has a time limit (seconds, below; SUITE_TIMEOUT=N overrides
+# all): a hung suite is killed, reported as failed, and the rest still run.
+# The limits add up to 65 min, inside CI's 90; a normal run takes ~6 min.
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
 build=${BUILD:-$top/build}
@@ -33,7 +36,24 @@ run_suite() {
 	echo "$line  [$(( $(date +%s) - t0 ))s]" >>"$results/summary"
 }
 
-status_to() { "$@"; echo $? >"$results/$cur.rc"; }
+limit_of() {
+	case $1 in
+	checksrc) echo 300 ;; unit) echo 300 ;; fuzz) echo 600 ;;
+	integration) echo 1200 ;; package) echo 600 ;; browser) echo 900 ;;
+	*) echo 600 ;;
+	esac
+}
+
+status_to() {
+	lim=${SUITE_TIMEOUT:-$(limit_of "$cur")}
+	timeout -k 30 "$lim" "$@"
+	rc=$?
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		echo "$cur: TIMED OUT after ${lim}s: killed"
+		echo "$cur: 0 passed, 1 failed (timed out after ${lim}s)"
+	fi
+	echo "$rc" >"$results/$cur.rc"
+}
 
 for s in $suites; do
 	cur=$s

@@ -156,6 +156,12 @@ static int mod_init(void)
 		goto error;
 	}
 	_tlsg_active = 1;
+	if(_tlsg_mode && tlsg_openssl_locks_shared() == 0)
+		LM_WARN("pthread_mutex_init/pthread_rwlock_init are the C library's "
+				"(this kamailio was built without KSR_PTHREAD_MUTEX_SHARED): "
+				"OpenSSL's locks in shared memory are private to each "
+				"process, and a worker creating its OpenSSL state can wait "
+				"for ever on a lock another worker released\n");
 	LM_INFO("tls_guard %s initialised: %s in shared memory: per-thread "
 			"state %s before every fork\n",
 			EPC_VERSION, tlsg_openssl_version(),
@@ -214,9 +220,10 @@ static void tlsg_rpc_status(rpc_t *rpc, void *ctx)
 		rpc->fault(ctx, 500, "Internal error creating the reply");
 		return;
 	}
-	if(rpc->struct_add(th, "dsdd", "mode", _tlsg_mode, "openssl",
+	if(rpc->struct_add(th, "dsddd", "mode", _tlsg_mode, "openssl",
 			   tlsg_openssl_version(), "shared_memory",
-			   tlsg_openssl_mem_custom(), "active", _tlsg_active)
+			   tlsg_openssl_mem_custom(), "locks_shared",
+			   tlsg_openssl_locks_shared(), "active", _tlsg_active)
 			< 0) {
 		rpc->fault(ctx, 500, "Internal error filling the reply");
 		return;

@@ -16,6 +16,8 @@
  * and compare a pointer, never to touch the structure. */
 #define OPENSSL_SUPPRESS_DEPRECATED
 
+#include <dlfcn.h>
+#include <gnu/lib-names.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -98,6 +100,30 @@ int tlsg_openssl_has_thread_state(void)
 #else
 	return OpenSSL_version_num() >= 0x10100000L;
 #endif
+}
+
+int tlsg_openssl_locks_shared(void)
+{
+	static const char *const fn[] = {"pthread_mutex_init", "pthread_rwlock_init"};
+	void *libc;
+	int i, own = 0;
+
+	libc = dlopen(LIBC_SO, RTLD_LAZY | RTLD_NOLOAD);
+	if(libc == NULL)
+		return -1;
+	for(i = 0; i < 2; i++) {
+		void *global = dlsym(RTLD_DEFAULT, fn[i]);
+		void *mine = dlsym(libc, fn[i]);
+
+		if(global == NULL || mine == NULL) {
+			dlclose(libc);
+			return -1;
+		}
+		if(global == mine)
+			own++;
+	}
+	dlclose(libc);
+	return own == 0 ? 1 : 0;
 }
 
 const char *tlsg_openssl_version(void)

@@ -71,6 +71,17 @@ int tlsg_openssl_mem_custom(void);
  * (1.1.0 and later, not LibreSSL), i.e. the fork hazard exists. */
 int tlsg_openssl_has_thread_state(void);
 
+/**
+ * 1 if pthread_mutex_init() and pthread_rwlock_init(), as the dynamic
+ * linker resolves them for libcrypto, are not the C library's own, i.e.
+ * something (/usr/sbin/kamailio built with KSR_PTHREAD_MUTEX_SHARED)
+ * interposes them to make every lock PTHREAD_PROCESS_SHARED; 0 if they are
+ * the C library's (OpenSSL's locks in shared memory are then private to
+ * each process: a wake-up in one process never reaches a waiter in
+ * another); -1 if it cannot tell.
+ */
+int tlsg_openssl_locks_shared(void);
+
 /** The running libcrypto's version text, e.g. "OpenSSL 3.0.19 27 Jan 2026". */
 const char *tlsg_openssl_version(void);
 

@@ -8,6 +8,15 @@
  * sees another worker's error); with tlsg_fork_prepare(release) each has
  * its own, and a concurrent error storm causes no double free.
  *
+ * Locks: OpenSSL 3 creates its locks (pthread rwlocks) with its allocator,
+ * so here, as in Kamailio, they live in the shared mapping. /usr/sbin/kamailio
+ * exports its own pthread_mutex_init()/pthread_rwlock_init() that add
+ * PTHREAD_PROCESS_SHARED (KSR_PTHREAD_MUTEX_SHARED in main.c, checked with
+ * `nm -D /usr/sbin/kamailio | grep pthread_rwlock_init`), and this test
+ * binary does the same. Without it a private futex wake in one process
+ * never reaches a waiter in another: the storm test hung in about one run
+ * of ten (a child asleep in ERR_set_mark -> CRYPTO_THREAD_write_lock).
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 /* ERR_get_state(): deprecated in OpenSSL 3, still the only way to name the
@@ -15,7 +24,9 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include "unit.h"
 
+#include <dlfcn.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -27,6 +38,65 @@
 #include <openssl/ssl.h>
 
 #include "tlsg_ossl.h"
+
+/* -- process-shared locks, as in /usr/sbin/kamailio ----------------------- */
+
+/* Every child arms this before it does anything that can block: a child
+ * that hangs dies with SIGALRM and the parent's check fails. */
+#define CHILD_WATCHDOG_S 30
+
+__attribute__((visibility("default"))) int pthread_mutex_init(
+		pthread_mutex_t *m, const pthread_mutexattr_t *a)
+{
+	static int (*real)(pthread_mutex_t *, const pthread_mutexattr_t *);
+	pthread_mutexattr_t attr;
+	int rc;
+
+	if(real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "pthread_mutex_init");
+	if(real == NULL)
+		return -1;
+	if(a != NULL)
+		attr = *a;
+	else
+		pthread_mutexattr_init(&attr);
+	pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+	rc = real(m, &attr);
+	if(a == NULL)
+		pthread_mutexattr_destroy(&attr);
+	return rc;
+}
+
+__attribute__((visibility("default"))) int pthread_rwlock_init(
+		pthread_rwlock_t *restrict l, const pthread_rwlockattr_t *restrict a)
+{
+	static int (*real)(pthread_rwlock_t *, const pthread_rwlockattr_t *);
+	pthread_rwlockattr_t attr;
+	int rc;
+
+	if(real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "pthread_rwlock_init");
+	if(real == NULL)
+		return -1;
+	if(a != NULL)
+		attr = *a;
+	else
+		pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+	rc = real(l, &attr);
+	if(a == NULL)
+		pthread_rwlockattr_destroy(&attr);
+	return rc;
+}
+
+static pid_t fork_child(void)
+{
+	pid_t pid = fork();
+
+	if(pid == 0)
+		alarm(CHILD_WATCHDOG_S);
+	return pid;
+}
 
 /* -- a tiny "shm": bump allocator in a MAP_SHARED region ------------------ */
 
@@ -165,7 +235,7 @@ static int error_seen_by_sibling(int release)
 		return -1;
 	_arena->slot[0] = NULL;
 	tlsg_fork_prepare(&p, release);
-	a = fork();
+	a = fork_child();
 	if(a == 0) {
 		ERR_clear_error();
 		ERR_raise(ERR_LIB_SSL, 42);
@@ -174,7 +244,7 @@ static int error_seen_by_sibling(int release)
 		_exit(0);
 	}
 	tlsg_fork_prepare(&p, release);
-	b = fork();
+	b = fork_child();
 	if(b == 0) {
 		if(read(ab[0], &c, 1) != 1)
 			_exit(2);
@@ -183,12 +253,14 @@ static int error_seen_by_sibling(int release)
 			_exit(2);
 		_exit(0);
 	}
-	if(wait_child(a) != 0 || wait_child(b) != 0)
-		return -1;
+	/* once both exist the parent holds no pipe end: a child whose sibling
+	 * died reads EOF instead of waiting for ever */
 	close(ab[0]);
 	close(ab[1]);
 	close(ba[0]);
 	close(ba[1]);
+	if(a < 0 || b < 0 || wait_child(a) != 0 || wait_child(b) != 0)
+		return -1;
 	seen = (unsigned long)(uintptr_t)_arena->slot[0];
 	return seen != 0 && ERR_GET_REASON(seen) == 42 ? 1 : 0;
 }
@@ -199,6 +271,8 @@ static void test_openssl_facts(void **state)
 	assert_int_equal(tlsg_openssl_mem_custom(), 1);
 	assert_int_equal(tlsg_openssl_has_thread_state(), 1);
 	assert_non_null(strstr(tlsg_openssl_version(), "OpenSSL"));
+	/* this binary interposes both, like /usr/sbin/kamailio */
+	assert_int_equal(tlsg_openssl_locks_shared(), 1);
 }
 
 static void test_child_inherits_without_release(void **state)
@@ -211,7 +285,7 @@ static void test_child_inherits_without_release(void **state)
 	tlsg_fork_prepare(&p, 0);
 	assert_true(p.err_key >= 0);
 	assert_ptr_equal(p.parent_err, ERR_get_state());
-	pid = fork();
+	pid = fork_child();
 	if(pid == 0) {
 		/* the child's thread-local slot still points at the parent's
 		 * state, which lives in the shared mapping */
@@ -232,7 +306,7 @@ static void test_child_clean_with_release(void **state)
 	for(i = 0; i < 2; i++) {
 		tlsg_fork_prepare(&p, 1);
 		assert_true(p.err_key >= 0);
-		pid[i] = fork();
+		pid[i] = fork_child();
 		if(pid[i] == 0) {
 			int shares = tlsg_fork_child_shares(&p);
 			void *mine = ERR_get_state();
@@ -271,7 +345,7 @@ static void test_error_storm_no_double_free(void **state)
 	before = _arena->double_frees + _arena->bad_frees;
 	for(i = 0; i < 4; i++) {
 		tlsg_fork_prepare(&p, 1);
-		pid[i] = fork();
+		pid[i] = fork_child();
 		if(pid[i] == 0) {
 			/* what a TLS handshake does to the error queue in OpenSSL 3:
 			 * marks, errors with allocated data, pops */
