@@ -104,7 +104,8 @@ int tlsg_openssl_has_thread_state(void)
 
 int tlsg_openssl_locks_shared(void)
 {
-	static const char *const fn[] = {"pthread_mutex_init", "pthread_rwlock_init"};
+	static const char *const fn[] = {
+			"pthread_mutex_init", "pthread_rwlock_init"};
 	void *libc;
 	int i, own = 0;
 
