@@ -30,18 +30,34 @@ static int is_ws(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* RFC 3261 sec 25.1 token characters */
-static int is_tchar(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-		   || (c >= '0' && c <= '9') || (c && strchr("-.!%*_+`'~", c));
-}
+/* character classes, one table lookup per byte (the token68 of a Bearer
+ * credential is scanned on every request) */
+#define C_TCHAR 1u /* RFC 3261 sec 25.1 token */
+#define C_T68 2u   /* RFC 7235 token68 without the trailing '=' */
+#define C_VCHAR 4u /* unquoted auth-param value: token, token68, '=' */
 
-/* RFC 7235 token68 characters (without the trailing '=') */
-static int is_t68char(char c)
+static unsigned char _cls[256];
+
+static void cls_init(void)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-		   || (c >= '0' && c <= '9') || (c && strchr("-._~+/", c));
+	static const char tch[] = "-.!%*_+`'~", t68[] = "-._~+/";
+	int c;
+
+	if(_cls['a'])
+		return;
+	for(c = 0; c < 256; c++) {
+		int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+					|| (c >= '0' && c <= '9');
+		unsigned char k = 0;
+
+		if(alnum || (c && strchr(tch, c)))
+			k |= C_TCHAR;
+		if(alnum || (c && strchr(t68, c)))
+			k |= C_T68;
+		if((k & (C_TCHAR | C_T68)) || c == '=')
+			k |= C_VCHAR;
+		_cls[c] = k;
+	}
 }
 
 static void skip_ws(epc_span_t b, size_t *pos)
@@ -50,19 +66,13 @@ static void skip_ws(epc_span_t b, size_t *pos)
 		(*pos)++;
 }
 
-static size_t span_while(epc_span_t b, size_t pos, int (*ok)(char))
+static size_t span_while(epc_span_t b, size_t pos, unsigned cls)
 {
 	size_t s = pos;
 
-	while(pos < b.len && ok(b.s[pos]))
+	while(pos < b.len && (_cls[(unsigned char)b.s[pos]] & cls))
 		pos++;
 	return pos - s;
-}
-
-/* value characters of an unquoted auth-param: token plus token68 */
-static int is_vchar(char c)
-{
-	return is_tchar(c) || is_t68char(c) || c == '=';
 }
 
 /*
@@ -84,7 +94,7 @@ static int next_param(epc_span_t b, size_t *pos, aparam_t *p, int first)
 	}
 	memset(p, 0, sizeof(*p));
 	p->start = i;
-	n = span_while(b, i, is_tchar);
+	n = span_while(b, i, C_TCHAR);
 	if(n == 0)
 		return -1;
 	p->name = epc_span_sub(b, i, n);
@@ -116,7 +126,7 @@ static int next_param(epc_span_t b, size_t *pos, aparam_t *p, int first)
 		p->quoted = 1;
 		i++;
 	} else {
-		n = span_while(b, i, is_vchar);
+		n = span_while(b, i, C_VCHAR);
 		if(n == 0)
 			return -1;
 		p->value = epc_span_sub(b, i, n);
@@ -130,7 +140,7 @@ static int next_param(epc_span_t b, size_t *pos, aparam_t *p, int first)
 /* "Bearer" SP token68 with nothing after it */
 static int bearer_token68(epc_span_t b, size_t pos, epc_span_t *tok)
 {
-	size_t n = span_while(b, pos, is_t68char), e;
+	size_t n = span_while(b, pos, C_T68), e;
 
 	if(n == 0)
 		return 0;
@@ -189,8 +199,9 @@ int wwsf_cred_parse(epc_span_t body, wwsf_cred_t *c)
 	epc_span_t scheme;
 
 	memset(c, 0, sizeof(*c));
+	cls_init();
 	skip_ws(body, &pos);
-	n = span_while(body, pos, is_tchar);
+	n = span_while(body, pos, C_TCHAR);
 	if(n == 0)
 		return -1;
 	scheme = epc_span_sub(body, pos, n);
@@ -216,8 +227,9 @@ int wwsf_cred_strip_param(
 	aparam_t p;
 	int rc, first = 1, removed = 0, kept = 0;
 
+	cls_init();
 	skip_ws(body, &pos);
-	n = span_while(body, pos, is_tchar);
+	n = span_while(body, pos, C_TCHAR);
 	if(n == 0 || n > cap)
 		return -1;
 	memcpy(out, body.s + pos, n);

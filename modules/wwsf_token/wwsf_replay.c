@@ -11,10 +11,47 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
+#include <pthread.h>
 #include <string.h>
 #include <openssl/evp.h>
 
 #include "wwsf_replay.h"
+
+/* One digest context per process, made on first use and reused: no
+ * allocation (and, under Kamailio's tls module, no shared-memory lock) per
+ * request. A context inherited over fork() belongs to the parent (it may
+ * live in shared memory): the child forgets it and makes its own. */
+static struct
+{
+	EVP_MD *md;
+	EVP_MD_CTX *ctx;
+	int atfork;
+} _rk;
+
+static void replay_ctx_forget(void)
+{
+	_rk.md = NULL;
+	_rk.ctx = NULL;
+}
+
+static EVP_MD_CTX *replay_ctx(void)
+{
+	if(_rk.ctx)
+		return _rk.ctx;
+	if(!_rk.atfork)
+		_rk.atfork = pthread_atfork(NULL, NULL, replay_ctx_forget) == 0;
+	if(!_rk.atfork)
+		return NULL;
+	_rk.md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	_rk.ctx = EVP_MD_CTX_new();
+	if(!_rk.md || !_rk.ctx) {
+		EVP_MD_free(_rk.md);
+		EVP_MD_CTX_free(_rk.ctx);
+		_rk.md = NULL;
+		_rk.ctx = NULL;
+	}
+	return _rk.ctx;
+}
 
 int wwsf_replay_key(
 		epc_span_t iss, epc_span_t jti, char out[WWSF_REPLAY_KEY_LEN + 1])
@@ -22,19 +59,17 @@ int wwsf_replay_key(
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	EVP_MD_CTX *ctx;
+	EVP_MD_CTX *ctx = replay_ctx();
 	int i, ok;
 
-	ctx = EVP_MD_CTX_new();
 	if(!ctx)
 		return -1;
-	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1
+	ok = EVP_DigestInit_ex2(ctx, _rk.md, NULL) == 1
 		 && EVP_DigestUpdate(ctx, iss.s, iss.len) == 1
 		 && EVP_DigestUpdate(ctx, "", 1) == 1
 		 && EVP_DigestUpdate(ctx, jti.s, jti.len) == 1
 		 && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1
 		 && mdlen * 2 >= WWSF_REPLAY_KEY_LEN;
-	EVP_MD_CTX_free(ctx);
 	if(!ok)
 		return -1;
 	for(i = 0; i < WWSF_REPLAY_KEY_LEN / 2; i++) {
@@ -43,6 +78,74 @@ int wwsf_replay_key(
 	}
 	out[WWSF_REPLAY_KEY_LEN] = '\0';
 	return 0;
+}
+
+static uint64_t hex64(const char *h)
+{
+	uint64_t v = 0;
+	int i;
+
+	for(i = 0; i < 16; i++)
+		v = (v << 4)
+			| (uint64_t)(h[i] <= '9' ? h[i] - '0' : (h[i] | 0x20) - 'a' + 10);
+	return v;
+}
+
+/* FNV-1a, 64 bits: the tag is our own text, not attacker-chosen */
+static uint64_t tag_hash(epc_span_t t)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t i;
+
+	for(i = 0; i < t.len; i++) {
+		h ^= (unsigned char)t.s[i];
+		h *= 0x100000001b3ull;
+	}
+	return h | 1; /* never 0 */
+}
+
+int wwsf_seen_has(wwsf_seen_t *s, const char key[WWSF_REPLAY_KEY_LEN + 1],
+		epc_span_t tag, int64_t now)
+{
+	uint64_t k0 = hex64(key), k1 = hex64(key + 16), th = tag_hash(tag);
+	wwsf_seen_ent_t *set = s->e[k1 % WWSF_SEEN_SETS];
+	int w;
+
+	for(w = 0; w < 2; w++) {
+		if(set[w].exp > now && set[w].k[0] == k0 && set[w].k[1] == k1
+				&& set[w].tag == th) {
+			s->hits++;
+			return 1;
+		}
+	}
+	s->misses++;
+	return 0;
+}
+
+void wwsf_seen_add(wwsf_seen_t *s, const char key[WWSF_REPLAY_KEY_LEN + 1],
+		epc_span_t tag, int64_t exp, int64_t now)
+{
+	uint64_t k0 = hex64(key), k1 = hex64(key + 16);
+	wwsf_seen_ent_t *set = s->e[k1 % WWSF_SEEN_SETS], *slot;
+
+	if(exp <= now)
+		return;
+	/* the same key again: refresh; else an empty or expired way; else the
+	 * one that expires first */
+	if(set[0].k[0] == k0 && set[0].k[1] == k1)
+		slot = &set[0];
+	else if(set[1].k[0] == k0 && set[1].k[1] == k1)
+		slot = &set[1];
+	else if(set[0].exp <= now)
+		slot = &set[0];
+	else if(set[1].exp <= now)
+		slot = &set[1];
+	else
+		slot = set[0].exp <= set[1].exp ? &set[0] : &set[1];
+	slot->k[0] = k0;
+	slot->k[1] = k1;
+	slot->tag = tag_hash(tag);
+	slot->exp = exp;
 }
 
 int wwsf_replay_decide(int found, int64_t stored_conn, int64_t conn)

@@ -48,6 +48,38 @@ enum wwsf_replay_verdict
 int wwsf_replay_key(
 		epc_span_t iss, epc_span_t jti, char out[WWSF_REPLAY_KEY_LEN + 1]);
 
+/**
+ * What this process already confirmed: the token with this cache key was
+ * first seen on the connection with this tag (the glue's connection tag),
+ * so presenting it there again is WWSF_REPLAY_SAME without asking the
+ * shared cache. Entries in the shared cache are never re-assigned to
+ * another connection, only expire with the token, so a confirmation stays
+ * true until exp. 2-way set-associative, fixed size, per process (no
+ * locks); a miss only means "ask the shared cache".
+ */
+#define WWSF_SEEN_SETS 1024
+
+typedef struct wwsf_seen_ent
+{
+	uint64_t k[2]; /* the first 128 bits of the cache key */
+	uint64_t tag;  /* hash of the connection tag */
+	int64_t exp;   /* when the token expires (0: empty) */
+} wwsf_seen_ent_t;
+
+typedef struct wwsf_seen
+{
+	wwsf_seen_ent_t e[WWSF_SEEN_SETS][2];
+	uint64_t hits, misses;
+} wwsf_seen_t;
+
+/** 1 if (key, tag) was confirmed and the token has not expired at now. */
+int wwsf_seen_has(wwsf_seen_t *s, const char key[WWSF_REPLAY_KEY_LEN + 1],
+		epc_span_t tag, int64_t now);
+
+/** Remember that key was first seen on tag; the token expires at exp. */
+void wwsf_seen_add(wwsf_seen_t *s, const char key[WWSF_REPLAY_KEY_LEN + 1],
+		epc_span_t tag, int64_t exp, int64_t now);
+
 /** The verdict for a token seen before (found) on stored_conn. */
 int wwsf_replay_decide(int found, int64_t stored_conn, int64_t conn);
 

@@ -450,6 +450,42 @@ uint32_t wwsf_remaining(int64_t exp, int64_t now)
 	return r > UINT32_MAX ? UINT32_MAX : (uint32_t)r;
 }
 
+int wwsf_contact_expires_within(epc_span_t b, uint32_t limit)
+{
+	static const char name[] = "expires";
+	size_t i, j, n = sizeof(name) - 1;
+	uint64_t v;
+
+	for(i = 0; i + n <= b.len; i++) {
+		if((b.s[i] | 0x20) != 'e'
+				|| epc_span_eq_nocase(
+						   epc_span_sub(b, i, n), EPC_SPAN_LIT("expires"))
+						   == 0)
+			continue;
+		j = i + n;
+		while(j < b.len
+				&& (b.s[j] == ' ' || b.s[j] == '\t' || b.s[j] == '\r'
+						|| b.s[j] == '\n'))
+			j++;
+		if(j >= b.len || b.s[j] != '=')
+			continue; /* no value: not a parameter with a number */
+		j++;
+		while(j < b.len
+				&& (b.s[j] == ' ' || b.s[j] == '\t' || b.s[j] == '\r'
+						|| b.s[j] == '\n'))
+			j++;
+		if(j >= b.len || b.s[j] < '0' || b.s[j] > '9')
+			return 0; /* quoted or odd: let the parser judge */
+		for(v = 0; j < b.len && b.s[j] >= '0' && b.s[j] <= '9'; j++) {
+			v = v * 10 + (uint64_t)(b.s[j] - '0');
+			if(v > limit)
+				return 0;
+		}
+		i = j - 1;
+	}
+	return 1;
+}
+
 uint32_t wwsf_expires_cap(uint32_t requested, uint32_t remaining)
 {
 	return requested > remaining ? remaining : requested;

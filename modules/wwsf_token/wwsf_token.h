@@ -226,6 +226,15 @@ uint32_t wwsf_expires_cap(uint32_t requested, uint32_t remaining);
 /** Result group of an error code. */
 int wwsf_result_of(int err);
 
+/**
+ * Quick look at the body of a Contact header before parsing it: 1 if it
+ * certainly has no expires parameter above limit (every "expires" in it,
+ * any case, is followed by SWS "=" SWS and a number <= limit, or by no
+ * "="), 0 if it may have one (the caller then parses the header). Never
+ * says 1 wrongly; may say 0 for text that only looks like a parameter.
+ */
+int wwsf_contact_expires_within(epc_span_t body, uint32_t limit);
+
 /** Short text of an error code (for logs). */
 const char *wwsf_strerror(int err);
 

@@ -775,6 +775,9 @@ static int conn_tag(sip_msg_t *msg, char *buf, size_t cap)
 			ip_addr2a(&msg->rcv.src_ip), msg->rcv.src_port);
 }
 
+/* per process: tokens this process already found on their own connection */
+static wwsf_seen_t _wwsf_seen;
+
 static int replay_check(sip_msg_t *msg, const wwsf_token_t *t, int64_t now)
 {
 	char iss[512], jti[WWSF_JTI_MAX], key[WWSF_REPLAY_KEY_LEN + 1], tag[96];
@@ -794,6 +797,10 @@ static int replay_check(sip_msg_t *msg, const wwsf_token_t *t, int64_t now)
 	kname.s = key;
 	kname.len = WWSF_REPLAY_KEY_LEN;
 	conn_tag(msg, tag, sizeof(tag));
+	/* the WIC presents its token again on its connection (every request,
+	 * refreshes): confirmed here before, no shared lookup needed */
+	if(wwsf_seen_has(&_wwsf_seen, key, epc_span_cstr(tag), now))
+		return WWSF_OK;
 	/* one lock around lookup and insert: two connections presenting the
 	 * same token at the same time cannot both be first (on this node) */
 	WWSF_LOCK;
@@ -835,6 +842,9 @@ static int replay_check(sip_msg_t *msg, const wwsf_token_t *t, int64_t now)
 	WWSF_UNLOCK;
 	if(cell)
 		pkg_free(cell);
+	if(rc == WWSF_OK)
+		wwsf_seen_add(&_wwsf_seen, key, epc_span_cstr(tag),
+				t->exp + _wwsf_opts.leeway, now);
 	if(rc == WWSF_E_INTERNAL && log_allowed())
 		LM_ERR("replay cache %.*s: cannot record a token (full: %d live)\n",
 				hname.len, hname.s, wwsf_replay_max);
@@ -1120,25 +1130,23 @@ static int del_credentials(sip_msg_t *msg, hdr_field_t *hf)
 }
 
 /* Add "Name: value\r\n" at the end of the header. */
-static int append_header(sip_msg_t *msg, const char *name, epc_span_t v)
+/* Appends header lines (each "Name: value\r\n") after the last header:
+ * one lump for all of them. */
+static int append_headers(sip_msg_t *msg, epc_span_t lines)
 {
 	struct lump *anchor;
-	size_t nl = strlen(name), len = nl + 2 + v.len + 2;
 	char *p;
 
 	anchor = anchor_lump(msg, msg->unparsed - msg->buf, 0, 0);
 	if(!anchor)
 		return -1;
-	p = pkg_malloc(len);
+	p = pkg_malloc(lines.len);
 	if(!p) {
 		PKG_MEM_ERROR;
 		return -1;
 	}
-	memcpy(p, name, nl);
-	memcpy(p + nl, ": ", 2);
-	memcpy(p + nl + 2, v.s, v.len);
-	memcpy(p + nl + 2 + v.len, "\r\n", 2);
-	if(!insert_new_lump_before(anchor, p, (int)len, 0)) {
+	memcpy(p, lines.s, lines.len);
+	if(!insert_new_lump_before(anchor, p, (int)lines.len, 0)) {
 		pkg_free(p);
 		return -1;
 	}
@@ -1148,8 +1156,9 @@ static int append_header(sip_msg_t *msg, const char *name, epc_span_t v)
 /* --- TNA toward the S-CSCF --- */
 
 /* Expires header and contact expires above the token's remaining life are
- * lowered to it; a REGISTER without either gets an Expires header. */
-static int cap_expires(sip_msg_t *msg, uint32_t remaining)
+ * lowered to it; *missing tells that the REGISTER has no Expires header
+ * (the caller adds one with the remaining life). */
+static int cap_expires(sip_msg_t *msg, uint32_t remaining, int *missing)
 {
 	char num[INT2STR_MAX_LEN];
 	hdr_field_t *hf;
@@ -1171,6 +1180,12 @@ static int cap_expires(sip_msg_t *msg, uint32_t remaining)
 							   < 0)
 				return -1;
 		} else if(hf->type == HDR_CONTACT_T) {
+			/* most REGISTERs ask for less than the token's life: then
+			 * there is nothing to lower and no need to parse */
+			if(!hf->parsed
+					&& wwsf_contact_expires_within(
+							epc_kam_span(&hf->body), remaining))
+				continue;
 			if(parse_contact(hf) < 0 || !hf->parsed)
 				return -1;
 			for(c = ((contact_body_t *)hf->parsed)->contacts; c; c = c->next) {
@@ -1185,16 +1200,16 @@ static int cap_expires(sip_msg_t *msg, uint32_t remaining)
 			}
 		}
 	}
-	if(!has_expires
-			&& append_header(msg, "Expires", (epc_span_t){s, (size_t)len}) < 0)
-		return -1;
+	*missing = !has_expires;
 	return 0;
 }
 
 static int ki_wwsf_tna_forward(sip_msg_t *msg)
 {
-	char cred[1024];
+	char cred[1024], lines[1024 + 64];
 	size_t n;
+	int no_expires = 0, ln;
+	uint32_t remaining;
 	hdr_field_t *hf;
 	epc_span_t impi, realm;
 	long at;
@@ -1224,14 +1239,24 @@ static int ki_wwsf_tna_forward(sip_msg_t *msg)
 				&& del_credentials(msg, hf) < 0)
 			return -1;
 	}
-	if(append_header(msg, "Authorization", (epc_span_t){cred, n}) < 0
-			|| cap_expires(
-					   msg, wwsf_remaining(_wwsf_last.exp, (int64_t)time(NULL)))
-					   < 0) {
-		LM_ERR("cannot rewrite the REGISTER for TNA\n");
-		return -1;
-	}
+	remaining = wwsf_remaining(_wwsf_last.exp, (int64_t)time(NULL));
+	if(cap_expires(msg, remaining, &no_expires) < 0)
+		goto error;
+	/* the TNA credentials (and the Expires a REGISTER without one gets):
+	 * one lump */
+	ln = snprintf(
+			lines, sizeof(lines), "Authorization: %.*s\r\n", (int)n, cred);
+	if(no_expires && ln > 0 && ln < (int)sizeof(lines))
+		ln += snprintf(lines + ln, sizeof(lines) - ln, "Expires: %u\r\n",
+				(unsigned)remaining);
+	if(ln <= 0 || ln >= (int)sizeof(lines)
+			|| append_headers(msg, (epc_span_t){lines, (size_t)ln}) < 0)
+		goto error;
 	return 1;
+
+error:
+	LM_ERR("cannot rewrite the REGISTER for TNA\n");
+	return -1;
 }
 
 static int w_wwsf_tna_forward(sip_msg_t *msg, char *p1, char *p2)

@@ -112,9 +112,14 @@ class UAMixin:
     INITIAL_AUTHORIZATION = False
 
     def register(self, expires=600, authorization=None, extra=()):
-        hdrs = [('Contact', '%s;expires=%d' % (self.contact, expires))]
+        # expires None: neither an Expires header nor a contact expires
+        if expires is None:
+            hdrs = [('Contact', self.contact)]
+        else:
+            hdrs = [('Contact', '%s;expires=%d' % (self.contact, expires))]
         hdrs += list(self.REGISTER_HEADERS)
-        hdrs.append(('Expires', str(expires)))
+        if expires is not None:
+            hdrs.append(('Expires', str(expires)))
         if authorization:
             hdrs.append(('Authorization', authorization))
         hdrs += list(extra)

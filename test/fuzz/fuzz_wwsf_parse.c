@@ -19,6 +19,7 @@
 #include "wwsf_b64.h"
 #include "wwsf_ident.h"
 #include "wwsf_json.h"
+#include "wwsf_token.h"
 
 static int inside(epc_span_t s, epc_span_t in)
 {
@@ -110,6 +111,10 @@ static void fuzz_cred(epc_span_t in)
 		if(wwsf_cred_parse((epc_span_t){out, n}, &c) == 0 && c.has_integrity)
 			abort(); /* stripped means gone */
 	}
+	/* a Contact body: within a limit means within any larger one */
+	if(wwsf_contact_expires_within(in, 600)
+			&& !wwsf_contact_expires_within(in, UINT32_MAX))
+		abort();
 }
 
 static void fuzz_b64(epc_span_t in)

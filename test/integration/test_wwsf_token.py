@@ -159,12 +159,22 @@ def test_a_register_with_token_tna(stack):
         regs = wait_core_registers(stack, t0, ua.call_id, 3)
         assert len(regs) == 3, regs
         assert 550 <= int(regs[1].get('Expires')) <= 600, regs[1]
+        assert 'expires=600' in regs[1].get('Contact'), regs[1]
+
+        # no expiry asked at all: the core gets one, the token's remaining
+        # life, in the same rewrite as the TNA credentials
+        _, r = ua.register(None, bearer(tok2))
+        assert r.status == 200, r
+        regs = wait_core_registers(stack, t0, ua.call_id, 4)
+        assert 550 <= int(regs[3].get('Expires')) <= 600, regs[3]
+        assert len(regs[3].get_all('Authorization')) == 1, regs[3]
+        assert 'expires=' not in regs[3].get('Contact'), regs[3]
 
         # de-REGISTER: Expires 0 is never "capped" into a registration
         _, r = ua.register(0, bearer(tok2))
         assert r.status == 200, r
-        regs = wait_core_registers(stack, t0, ua.call_id, 4)
-        assert regs[3].get('Expires') == '0', regs[3]
+        regs = wait_core_registers(stack, t0, ua.call_id, 5)
+        assert regs[4].get('Expires') == '0', regs[4]
         assert ua.contact_user not in stack.kamcmd('ims-core', 'ul.dump')
     finally:
         ua.ws.close()
@@ -315,9 +325,16 @@ def test_d_replay_on_another_connection(stack):
         assert r.status == 200, r
         _, r = ua2.register(300, bearer(tok))
         assert r.status == 401 and INVALID in bearer_challenge(r)[0], r
+        # refreshes on the first connection go on (each worker remembers
+        # the tokens it confirmed there); the second stays refused
+        for _ in range(3):
+            _, r = ua1.register(300, bearer(tok))
+            assert r.status == 200, r
+            _, r = ua2.register(300, bearer(tok))
+            assert r.status == 401 and INVALID in bearer_challenge(r)[0], r
         time.sleep(0.3)
         assert core_registers(stack, t0, ua2.call_id) == []
-        assert len(core_registers(stack, t0, ua1.call_id)) == 1
+        assert len(core_registers(stack, t0, ua1.call_id)) == 4
         assert ua2.contact_user not in stack.kamcmd('ims-core', 'ul.dump')
         rep = stack.kamcmd('ep-cscf', 'wwsf_token.replay')
         assert re.search(r'live:\s*[1-9]', rep) and 'wwsf_jti' in rep, rep

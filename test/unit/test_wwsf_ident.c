@@ -6,10 +6,15 @@
  */
 #include "unit.h"
 
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "epc_wwsf_registry.h"
 #include "wwsf_authz.h"
 #include "wwsf_ident.h"
 #include "wwsf_replay.h"
+#include "wwsf_token.h"
 
 static void test_norm(void **state)
 {
@@ -310,6 +315,117 @@ static void test_replay(void **state)
 	assert_int_equal(w.horizon, 1);
 }
 
+static void test_replay_seen(void **state)
+{
+	static wwsf_seen_t s; /* 64 KB: not on the stack */
+	char k[WWSF_REPLAY_KEY_LEN + 1], k2[WWSF_REPLAY_KEY_LEN + 1];
+	char many[64][WWSF_REPLAY_KEY_LEN + 1];
+	int i, kept;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(wwsf_replay_key(S("iss"), S("jti-1"), k), 0);
+	assert_int_equal(wwsf_replay_key(S("iss"), S("jti-2"), k2), 0);
+	/* nothing confirmed yet */
+	assert_int_equal(wwsf_seen_has(&s, k, S("0:7"), 1000), 0);
+	wwsf_seen_add(&s, k, S("0:7"), 1600, 1000);
+	/* the same token on the same connection, until it expires */
+	assert_int_equal(wwsf_seen_has(&s, k, S("0:7"), 1000), 1);
+	assert_int_equal(wwsf_seen_has(&s, k, S("0:7"), 1599), 1);
+	assert_int_equal(wwsf_seen_has(&s, k, S("0:7"), 1600), 0);
+	/* never for another connection or another token: those ask the
+	 * shared cache (which says replay for the other connection) */
+	assert_int_equal(wwsf_seen_has(&s, k, S("0:8"), 1000), 0);
+	assert_int_equal(wwsf_seen_has(&s, k, S("1:7"), 1000), 0);
+	assert_int_equal(wwsf_seen_has(&s, k2, S("0:7"), 1000), 0);
+	/* an expired token is not remembered */
+	wwsf_seen_add(&s, k2, S("0:7"), 900, 1000);
+	assert_int_equal(wwsf_seen_has(&s, k2, S("0:7"), 1000), 0);
+	/* more keys than fit in a set: misses only, never a wrong hit */
+	memset(&s, 0, sizeof(s));
+	for(i = 0; i < 64; i++) {
+		char jti[16];
+
+		snprintf(jti, sizeof(jti), "j%d", i);
+		assert_int_equal(wwsf_replay_key(S("iss"), S(jti), many[i]), 0);
+		/* all into one set: same last 64 bits mod the set count */
+		memcpy(many[i] + 16, k + 16, 16);
+		wwsf_seen_add(&s, many[i], S("0:7"), 2000 + i, 1000);
+	}
+	for(i = 0, kept = 0; i < 64; i++) {
+		kept += wwsf_seen_has(&s, many[i], S("0:7"), 1000);
+		assert_int_equal(wwsf_seen_has(&s, many[i], S("0:9"), 1000), 0);
+	}
+	assert_int_equal(kept, 2); /* two ways */
+	assert_int_equal(wwsf_seen_has(&s, many[63], S("0:7"), 1000), 1);
+	assert_true(s.hits > 0 && s.misses > 0);
+}
+
+static void test_replay_key_after_fork(void **state)
+{
+	char k[WWSF_REPLAY_KEY_LEN + 1], kc[WWSF_REPLAY_KEY_LEN + 1];
+	int st = 0;
+	pid_t pid;
+
+	(void)state;
+	/* the parent's reused context must not be the child's */
+	assert_int_equal(wwsf_replay_key(S("a"), S("b"), k), 0);
+	pid = fork();
+	if(pid == 0) {
+		alarm(30);
+		_exit(wwsf_replay_key(S("a"), S("b"), kc) == 0
+								&& strcmp(kc,
+										   "59b271ae1bbcb1d31d41929817f4b16f")
+										   == 0
+								&& wwsf_replay_key(S("a"), S("b"), kc) == 0
+								&& strcmp(kc, k) == 0
+						? 0
+						: 1);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(wwsf_replay_key(S("a"), S("b"), kc), 0);
+	assert_string_equal(kc, k);
+}
+
+static void test_contact_expires_within(void **state)
+{
+	(void)state;
+	/* nothing to lower: no parse needed */
+	assert_int_equal(wwsf_contact_expires_within(S("<sip:a@h;transport=ws>"
+												   ";+sip.ice;reg-id=1"),
+							 600),
+			1);
+	assert_int_equal(
+			wwsf_contact_expires_within(
+					S("<sip:a@h>;expires=600;+sip.instance=\"<urn:x>\""), 600),
+			1);
+	assert_int_equal(wwsf_contact_expires_within(
+							 S("<sip:a@h>;EXPIRES = 0, <sip:b@h>"), 1),
+			1);
+	assert_int_equal(wwsf_contact_expires_within(S("<sip:a@h>;expires"), 5), 1);
+	assert_int_equal(wwsf_contact_expires_within(S(""), 5), 1);
+	/* above the limit, in any spelling SIP allows: parse */
+	assert_int_equal(
+			wwsf_contact_expires_within(S("<sip:a@h>;expires=601"), 600), 0);
+	assert_int_equal(
+			wwsf_contact_expires_within(S("<sip:a@h>;Expires =\t7200"), 600),
+			0);
+	assert_int_equal(
+			wwsf_contact_expires_within(
+					S("<sip:a@h>;expires=60, <sip:b@h>;expires=9000"), 600),
+			0);
+	assert_int_equal(
+			wwsf_contact_expires_within(
+					S("<sip:a@h>;expires=99999999999999999999999"), UINT32_MAX),
+			0);
+	/* a value the quick look cannot read: parse */
+	assert_int_equal(
+			wwsf_contact_expires_within(S("<sip:a@h>;expires=\"7\""), 600), 0);
+	assert_int_equal(
+			wwsf_contact_expires_within(S("<sip:a@h>;expires="), 600), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +435,9 @@ int main(void)
 			cmocka_unit_test(test_cred_strip),
 			cmocka_unit_test(test_tna_and_challenge),
 			cmocka_unit_test(test_replay),
+			cmocka_unit_test(test_replay_seen),
+			cmocka_unit_test(test_replay_key_after_fork),
+			cmocka_unit_test(test_contact_expires_within),
 	};
 	return cmocka_run_group_tests_name("wwsf_ident", tests, NULL, NULL);
 }
