@@ -39,6 +39,10 @@
 #define EIMSAGW_RC_REJECTED -3
 #define EIMSAGW_RC_LIMIT -4
 #define EIMSAGW_RC_LATE -5 /* SDP of a fork after another answered the call */
+/* SDP that no media session anchors: no session for the message (e.g. its
+ * call began before a restart) or SDP the call's state does not expect
+ * (an ACK retransmission repeating an answer already taken) */
+#define EIMSAGW_RC_UNANCHORED -6
 
 /* module parameters (eimsagw_ctl_mod.c) */
 extern int eimsagw_ng_timeout;

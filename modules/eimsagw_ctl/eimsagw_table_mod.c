@@ -837,6 +837,21 @@ int eimsagw_table_message(
 	rc = anchor_message(msg, &ev, extra, &sdp, cur.s ? &cur : &sdp);
 	if(cur.s)
 		pkg_free(cur.s);
+	if(rc == EIMSAGW_RC_NOTHING && ev.has_sdp) {
+		/* SDP no session anchors must not go on as it is */
+		LM_INFO("call %.*s: SDP in %s %.*s with no media session to anchor "
+				"it\n",
+				(int)ev.call_id.len, ev.call_id.s,
+				ev.kind == EIMSAGW_EV_REPLY ? "reply to" : "request",
+				msg->first_line.type == SIP_REQUEST
+						? msg->first_line.u.request.method.len
+						: get_cseq(msg)->method.len,
+				msg->first_line.type == SIP_REQUEST
+						? msg->first_line.u.request.method.s
+						: get_cseq(msg)->method.s);
+		set_err("no media session for this SDP", EPC_SPAN_NULL);
+		return EIMSAGW_RC_UNANCHORED;
+	}
 	return rc;
 }
 

@@ -338,6 +338,37 @@ def test_multipart_sdp_anchored_both_ways(stack):
         bye_bye(alice, bob, rtp)
 
 
+def test_2xx_retransmissions_stay_anchored(stack):
+    """The IMS UE retransmits its 200 before the ACK (RFC 3261 13.3.1.4):
+    every 200 that reaches the WIC carries the AGW's WebRTC answer, never
+    the UE's plain RTP SDP."""
+    alice, bob, rtp = wic(stack), ims_ue(stack), RtpPeer()
+    try:
+        req = invite_from_wic(alice)
+        cid = req.get('Call-ID')
+        inv = got(bob, 'INVITE', cid)
+        assert_ims_sdp(inv.body)
+        btag = sip.rand_hex(6)
+        ok_ue = respond(bob, inv, 200, btag, ims_sdp(rtp.port))
+        first = final(alice, req)
+        assert first.status == 200, first
+        assert_webrtc_sdp(first.body, offer=req.body)
+        for _ in range(2):
+            bob.send(ok_ue)                  # the same bytes again
+            again = final(alice, req)
+            assert again.status == 200, again
+            assert 'RTP/AVP ' not in again.body, again.body
+            assert ' %d ' % rtp.port not in again.body, again.body
+            assert_webrtc_sdp(again.body, offer=req.body)
+        dlg = ua.Dialog.from_uac(req, first)
+        ack_2xx(alice, dlg, req)
+        got(bob, 'ACK', cid)
+        bye_from_wic(alice, bob, dlg, cid)
+        assert wait_gone(stack, cid), agw_calls(stack)
+    finally:
+        bye_bye(alice, bob, rtp)
+
+
 def test_browser_offers_reach_ims_clean(stack):
     """Offers of Chromium and Firefox with each bundle policy (corpus),
     through sdp_unbundle and the AGW: one RTP/AVP m= line per stream that
@@ -554,6 +585,15 @@ def test_late_offer_from_ims(stack):
         wack = got(alice, 'ACK', cid)
         assert_webrtc_sdp(wack.body, offer=CHROME_OFFER)
         rtp_reaches_agw(stack, cid, rtp, agw_port)
+        # the ACK again (as the UE sends it for each 200 retransmission):
+        # its answer was taken already, nothing anchors it a second time -
+        # the WIC gets the ACK without the UE's plain SDP
+        bob.send(ack)
+        wack2 = got(alice, 'ACK', cid)
+        assert 'RTP/AVP' not in wack2.body and str(rtp.port) not in \
+            wack2.body, wack2.body
+        assert 'no media session for this SDP' in stack.log('ep-cscf')
+        assert cid in agw_calls(stack)          # the call's media goes on
         bye_from_ims(alice, bob, bdlg, cid)
         assert wait_gone(stack, cid)
     finally:
