@@ -600,6 +600,69 @@ def test_late_offer_from_ims(stack):
         bye_bye(alice, bob, rtp)
 
 
+def test_reliable_183_prack_and_update_before_answer(stack):
+    """The VoLTE early-media shape (RFC 3262/3311, as with preconditions):
+    the IMS UE answers in a reliable 183, the WIC PRACKs, then re-offers
+    in an UPDATE before the call is answered; 180 and 200 carry no SDP.
+    Every SDP is anchored on its way: the 183's and the UPDATE 200's
+    answers reach the WIC as WebRTC SDP, the UPDATE offer reaches IMS as
+    plain RTP/AVP, and the UE's RTP is counted at the AGW."""
+    alice, bob, rtp = wic(stack), ims_ue(stack), RtpPeer()
+    try:
+        cid = sip.rand_hex(10) + '@' + alice.inst
+        target = 'sip:bob@ims.test'
+        req = alice.request('INVITE', target,
+                            [('Contact', alice.contact),
+                             ('Supported', '100rel, timer'),
+                             ('Content-Type', 'application/sdp')],
+                            body=CHROME_OFFER, call_id=cid, to=target,
+                            from_tag=sip.rand_hex(6))
+        alice.send(req)
+        inv = got(bob, 'INVITE', cid)
+        assert_ims_sdp(inv.body)
+        btag = sip.rand_hex(6)
+        bob.reply(inv, 183, 'Session Progress', btag,
+                  [('Contact', bob.contact), ('Require', '100rel'),
+                   ('RSeq', '1'), ('Content-Type', 'application/sdp')],
+                  ims_sdp(rtp.port))
+        branch = sip.param(req.get('Via'), 'branch')
+        p183 = alice.recv(5.0, lambda m: m.is_response and m.status == 183
+                          and sip.param(m.get('Via', ''), 'branch') == branch)
+        assert p183.get('Require') == '100rel', p183
+        assert_webrtc_sdp(p183.body, offer=CHROME_OFFER)
+        dlg = ua.Dialog.from_uac(req, p183)
+
+        prack = dlg.request('PRACK', alice.new_via(), alice.contact,
+                            [('RAck', '1 %s INVITE' % req.get('CSeq').split()[0])])
+        alice.send(prack)
+        bprack = got(bob, 'PRACK', cid)
+        assert not bprack.body
+        respond(bob, bprack, 200)
+        assert final(alice, prack).status == 200
+
+        # a second offer before the answer, from the WIC, in an UPDATE
+        upd = in_dialog(alice, dlg, 'UPDATE', CHROME_OFFER)
+        bupd = got(bob, 'UPDATE', cid)
+        agw_port = assert_ims_sdp(bupd.body)
+        respond(bob, bupd, 200, body=ims_sdp(rtp.port, version=2))
+        r = final(alice, upd)
+        assert r.status == 200, r
+        assert_webrtc_sdp(r.body, offer=CHROME_OFFER)
+
+        respond(bob, inv, 180, btag)
+        respond(bob, inv, 200, btag)
+        ok = final(alice, req)
+        assert ok.status == 200 and not ok.body, ok
+        ack_2xx(alice, dlg, req)
+        got(bob, 'ACK', cid)
+        rtp_reaches_agw(stack, cid, rtp, agw_port)
+        assert 'call %s: SDP in' % cid not in stack.log('ep-cscf')
+        bye_from_wic(alice, bob, dlg, cid)
+        assert wait_gone(stack, cid), agw_calls(stack)
+    finally:
+        bye_bye(alice, bob, rtp)
+
+
 def test_cancel_before_answer(stack):
     alice, bob = wic(stack), ims_ue(stack)
     try:
