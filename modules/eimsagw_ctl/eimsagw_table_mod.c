@@ -839,16 +839,15 @@ int eimsagw_table_message(
 		pkg_free(cur.s);
 	if(rc == EIMSAGW_RC_NOTHING && ev.has_sdp) {
 		/* SDP no session anchors must not go on as it is */
+		str m = msg->first_line.type == SIP_REQUEST
+						? msg->first_line.u.request.method
+						: get_cseq(msg)->method;
+
 		LM_INFO("call %.*s: SDP in %s %.*s with no media session to anchor "
 				"it\n",
 				(int)ev.call_id.len, ev.call_id.s,
-				ev.kind == EIMSAGW_EV_REPLY ? "reply to" : "request",
-				msg->first_line.type == SIP_REQUEST
-						? msg->first_line.u.request.method.len
-						: get_cseq(msg)->method.len,
-				msg->first_line.type == SIP_REQUEST
-						? msg->first_line.u.request.method.s
-						: get_cseq(msg)->method.s);
+				ev.kind == EIMSAGW_EV_REPLY ? "reply to" : "request", m.len,
+				m.s);
 		set_err("no media session for this SDP", EPC_SPAN_NULL);
 		return EIMSAGW_RC_UNANCHORED;
 	}

@@ -57,6 +57,8 @@ static int _tlsg_mode = 1;
 /* main process state; children inherit a copy at fork */
 static tlsg_fork_probe_t _tlsg_probe = TLSG_PROBE_INIT;
 static int _tlsg_active = 0;
+/* tlsg_openssl_locks_shared(), found once at start */
+static int _tlsg_locks_shared = -1;
 /* per process: what the atfork child handler found */
 static int _tlsg_child_shares = TLSG_CHILD_NOT_FORKED;
 
@@ -124,6 +126,7 @@ static void tlsg_atfork_child(void)
 
 static int mod_init(void)
 {
+	_tlsg_locks_shared = tlsg_openssl_locks_shared();
 	if(_tlsg_mode != 0 && _tlsg_mode != 1) {
 		LM_ERR("invalid mode %d (0 or 1)\n", _tlsg_mode);
 		return -1;
@@ -156,7 +159,7 @@ static int mod_init(void)
 		goto error;
 	}
 	_tlsg_active = 1;
-	if(_tlsg_mode && tlsg_openssl_locks_shared() == 0)
+	if(_tlsg_mode && _tlsg_locks_shared == 0)
 		LM_WARN("pthread_mutex_init/pthread_rwlock_init are the C library's "
 				"(this kamailio was built without KSR_PTHREAD_MUTEX_SHARED): "
 				"OpenSSL's locks in shared memory are private to each "
@@ -222,8 +225,8 @@ static void tlsg_rpc_status(rpc_t *rpc, void *ctx)
 	}
 	if(rpc->struct_add(th, "dsddd", "mode", _tlsg_mode, "openssl",
 			   tlsg_openssl_version(), "shared_memory",
-			   tlsg_openssl_mem_custom(), "locks_shared",
-			   tlsg_openssl_locks_shared(), "active", _tlsg_active)
+			   tlsg_openssl_mem_custom(), "locks_shared", _tlsg_locks_shared,
+			   "active", _tlsg_active)
 			< 0) {
 		rpc->fault(ctx, 500, "Internal error filling the reply");
 		return;

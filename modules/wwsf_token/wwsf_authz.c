@@ -35,30 +35,28 @@ static int is_ws(char c)
 #define C_TCHAR 1u /* RFC 3261 sec 25.1 token */
 #define C_T68 2u   /* RFC 7235 token68 without the trailing '=' */
 #define C_VCHAR 4u /* unquoted auth-param value: token, token68, '=' */
+#define C_ALL (C_TCHAR | C_T68 | C_VCHAR)
 
-static unsigned char _cls[256];
-
-static void cls_init(void)
-{
-	static const char tch[] = "-.!%*_+`'~", t68[] = "-._~+/";
-	int c;
-
-	if(_cls['a'])
-		return;
-	for(c = 0; c < 256; c++) {
-		int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-					|| (c >= '0' && c <= '9');
-		unsigned char k = 0;
-
-		if(alnum || (c && strchr(tch, c)))
-			k |= C_TCHAR;
-		if(alnum || (c && strchr(t68, c)))
-			k |= C_T68;
-		if((k & (C_TCHAR | C_T68)) || c == '=')
-			k |= C_VCHAR;
-		_cls[c] = k;
-	}
-}
+static const unsigned char _cls[256] = {
+		['a' ... 'z'] = C_ALL,
+		['A' ... 'Z'] = C_ALL,
+		['0' ... '9'] = C_ALL,
+		/* both: - . _ ~ + */
+		['-'] = C_ALL,
+		['.'] = C_ALL,
+		['_'] = C_ALL,
+		['~'] = C_ALL,
+		['+'] = C_ALL,
+		/* token only: ! % * ` ' */
+		['!'] = C_TCHAR | C_VCHAR,
+		['%'] = C_TCHAR | C_VCHAR,
+		['*'] = C_TCHAR | C_VCHAR,
+		['`'] = C_TCHAR | C_VCHAR,
+		['\''] = C_TCHAR | C_VCHAR,
+		/* token68 only: / */
+		['/'] = C_T68 | C_VCHAR,
+		['='] = C_VCHAR,
+};
 
 static void skip_ws(epc_span_t b, size_t *pos)
 {
@@ -199,7 +197,6 @@ int wwsf_cred_parse(epc_span_t body, wwsf_cred_t *c)
 	epc_span_t scheme;
 
 	memset(c, 0, sizeof(*c));
-	cls_init();
 	skip_ws(body, &pos);
 	n = span_while(body, pos, C_TCHAR);
 	if(n == 0)
@@ -227,7 +224,6 @@ int wwsf_cred_strip_param(
 	aparam_t p;
 	int rc, first = 1, removed = 0, kept = 0;
 
-	cls_init();
 	skip_ws(body, &pos);
 	n = span_while(body, pos, C_TCHAR);
 	if(n == 0 || n > cap)

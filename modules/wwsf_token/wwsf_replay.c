@@ -80,19 +80,9 @@ int wwsf_replay_key(
 	return 0;
 }
 
-static uint64_t hex64(const char *h)
-{
-	uint64_t v = 0;
-	int i;
-
-	for(i = 0; i < 16; i++)
-		v = (v << 4)
-			| (uint64_t)(h[i] <= '9' ? h[i] - '0' : (h[i] | 0x20) - 'a' + 10);
-	return v;
-}
-
-/* FNV-1a, 64 bits: the tag is our own text, not attacker-chosen */
-static uint64_t tag_hash(epc_span_t t)
+/* FNV-1a, 64 bits: over our own connection tag, and over key digits that
+ * are already SHA-256 output (only spread over the sets) */
+static uint64_t fnv1a(epc_span_t t)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
 	size_t i;
@@ -101,19 +91,31 @@ static uint64_t tag_hash(epc_span_t t)
 		h ^= (unsigned char)t.s[i];
 		h *= 0x100000001b3ull;
 	}
-	return h | 1; /* never 0 */
+	return h;
+}
+
+/* the key's set: from its second half */
+static wwsf_seen_ent_t *seen_set(wwsf_seen_t *s, const char *key)
+{
+	epc_span_t half = {key + WWSF_REPLAY_KEY_LEN / 2, WWSF_REPLAY_KEY_LEN / 2};
+
+	return s->e[fnv1a(half) % WWSF_SEEN_SETS];
+}
+
+static int seen_is(const wwsf_seen_ent_t *e, const char *key)
+{
+	return memcmp(e->key, key, WWSF_REPLAY_KEY_LEN) == 0;
 }
 
 int wwsf_seen_has(wwsf_seen_t *s, const char key[WWSF_REPLAY_KEY_LEN + 1],
 		epc_span_t tag, int64_t now)
 {
-	uint64_t k0 = hex64(key), k1 = hex64(key + 16), th = tag_hash(tag);
-	wwsf_seen_ent_t *set = s->e[k1 % WWSF_SEEN_SETS];
+	wwsf_seen_ent_t *set = seen_set(s, key);
+	uint64_t th = fnv1a(tag);
 	int w;
 
 	for(w = 0; w < 2; w++) {
-		if(set[w].exp > now && set[w].k[0] == k0 && set[w].k[1] == k1
-				&& set[w].tag == th) {
+		if(set[w].exp > now && set[w].tag == th && seen_is(&set[w], key)) {
 			s->hits++;
 			return 1;
 		}
@@ -125,16 +127,15 @@ int wwsf_seen_has(wwsf_seen_t *s, const char key[WWSF_REPLAY_KEY_LEN + 1],
 void wwsf_seen_add(wwsf_seen_t *s, const char key[WWSF_REPLAY_KEY_LEN + 1],
 		epc_span_t tag, int64_t exp, int64_t now)
 {
-	uint64_t k0 = hex64(key), k1 = hex64(key + 16);
-	wwsf_seen_ent_t *set = s->e[k1 % WWSF_SEEN_SETS], *slot;
+	wwsf_seen_ent_t *set = seen_set(s, key), *slot;
 
 	if(exp <= now)
 		return;
 	/* the same key again: refresh; else an empty or expired way; else the
 	 * one that expires first */
-	if(set[0].k[0] == k0 && set[0].k[1] == k1)
+	if(seen_is(&set[0], key))
 		slot = &set[0];
-	else if(set[1].k[0] == k0 && set[1].k[1] == k1)
+	else if(seen_is(&set[1], key))
 		slot = &set[1];
 	else if(set[0].exp <= now)
 		slot = &set[0];
@@ -142,9 +143,8 @@ void wwsf_seen_add(wwsf_seen_t *s, const char key[WWSF_REPLAY_KEY_LEN + 1],
 		slot = &set[1];
 	else
 		slot = set[0].exp <= set[1].exp ? &set[0] : &set[1];
-	slot->k[0] = k0;
-	slot->k[1] = k1;
-	slot->tag = tag_hash(tag);
+	memcpy(slot->key, key, WWSF_REPLAY_KEY_LEN);
+	slot->tag = fnv1a(tag);
 	slot->exp = exp;
 }
 

@@ -61,9 +61,9 @@ int wwsf_replay_key(
 
 typedef struct wwsf_seen_ent
 {
-	uint64_t k[2]; /* the first 128 bits of the cache key */
-	uint64_t tag;  /* hash of the connection tag */
-	int64_t exp;   /* when the token expires (0: empty) */
+	char key[WWSF_REPLAY_KEY_LEN]; /* the cache key */
+	uint64_t tag;				   /* hash of the connection tag */
+	int64_t exp;				   /* when the token expires (0: empty) */
 } wwsf_seen_ent_t;
 
 typedef struct wwsf_seen

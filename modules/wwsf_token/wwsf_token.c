@@ -450,38 +450,35 @@ uint32_t wwsf_remaining(int64_t exp, int64_t now)
 	return r > UINT32_MAX ? UINT32_MAX : (uint32_t)r;
 }
 
+/* past SIP's SWS (spaces, tabs, line ends) from j */
+static size_t skip_sws(epc_span_t b, size_t j)
+{
+	while(j < b.len
+			&& (b.s[j] == ' ' || b.s[j] == '\t' || b.s[j] == '\r'
+					|| b.s[j] == '\n'))
+		j++;
+	return j;
+}
+
 int wwsf_contact_expires_within(epc_span_t b, uint32_t limit)
 {
-	static const char name[] = "expires";
-	size_t i, j, n = sizeof(name) - 1;
+	const epc_span_t name = EPC_SPAN_LIT("expires");
+	size_t i, j, d;
 	uint64_t v;
 
-	for(i = 0; i + n <= b.len; i++) {
-		if((b.s[i] | 0x20) != 'e'
-				|| epc_span_eq_nocase(
-						   epc_span_sub(b, i, n), EPC_SPAN_LIT("expires"))
-						   == 0)
+	for(i = 0; i + name.len <= b.len; i++) {
+		if(!epc_span_eq_nocase(epc_span_sub(b, i, name.len), name))
 			continue;
-		j = i + n;
-		while(j < b.len
-				&& (b.s[j] == ' ' || b.s[j] == '\t' || b.s[j] == '\r'
-						|| b.s[j] == '\n'))
-			j++;
+		j = skip_sws(b, i + name.len);
 		if(j >= b.len || b.s[j] != '=')
 			continue; /* no value: not a parameter with a number */
-		j++;
-		while(j < b.len
-				&& (b.s[j] == ' ' || b.s[j] == '\t' || b.s[j] == '\r'
-						|| b.s[j] == '\n'))
-			j++;
-		if(j >= b.len || b.s[j] < '0' || b.s[j] > '9')
-			return 0; /* quoted or odd: let the parser judge */
-		for(v = 0; j < b.len && b.s[j] >= '0' && b.s[j] <= '9'; j++) {
-			v = v * 10 + (uint64_t)(b.s[j] - '0');
-			if(v > limit)
-				return 0;
-		}
-		i = j - 1;
+		j = skip_sws(b, j + 1);
+		for(d = j; d < b.len && b.s[d] >= '0' && b.s[d] <= '9'; d++)
+			;
+		/* no digits (quoted, odd) or above the limit: let the parser judge */
+		if(epc_span_to_u64(epc_span_sub(b, j, d - j), limit, &v) < 0)
+			return 0;
+		i = d - 1;
 	}
 	return 1;
 }

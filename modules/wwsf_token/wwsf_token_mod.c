@@ -1206,9 +1206,12 @@ static int cap_expires(sip_msg_t *msg, uint32_t remaining, int *missing)
 
 static int ki_wwsf_tna_forward(sip_msg_t *msg)
 {
-	char cred[1024], lines[1024 + 64];
-	size_t n;
-	int no_expires = 0, ln;
+	/* the header lines this adds: the TNA credentials (and the Expires a
+	 * REGISTER without one gets), written in place, one lump */
+	static const char auth[] = "Authorization: ";
+	char lines[sizeof(auth) - 1 + 1024 + 2 + 32];
+	size_t n, ln, al = sizeof(auth) - 1;
+	int no_expires = 0, en;
 	uint32_t remaining;
 	hdr_field_t *hf;
 	epc_span_t impi, realm;
@@ -1226,9 +1229,10 @@ static int ki_wwsf_tna_forward(sip_msg_t *msg)
 	/* TS 24.229 5.2.2.1: realm = home network domain (the IMPI's realm) */
 	realm = _wwsf_realm.len > 0 ? epc_kam_span(&_wwsf_realm)
 								: epc_span_sub(impi, (size_t)at + 1, impi.len);
+	memcpy(lines, auth, al);
 	if(wwsf_tna_credentials(impi, realm,
 			   epc_kam_span(&msg->first_line.u.request.uri), _wwsf_tna_quote,
-			   cred, sizeof(cred), &n)
+			   lines + al, 1024, &n)
 			< 0) {
 		LM_ERR("cannot build the TNA credentials\n");
 		return -1;
@@ -1242,15 +1246,17 @@ static int ki_wwsf_tna_forward(sip_msg_t *msg)
 	remaining = wwsf_remaining(_wwsf_last.exp, (int64_t)time(NULL));
 	if(cap_expires(msg, remaining, &no_expires) < 0)
 		goto error;
-	/* the TNA credentials (and the Expires a REGISTER without one gets):
-	 * one lump */
-	ln = snprintf(
-			lines, sizeof(lines), "Authorization: %.*s\r\n", (int)n, cred);
-	if(no_expires && ln > 0 && ln < (int)sizeof(lines))
-		ln += snprintf(lines + ln, sizeof(lines) - ln, "Expires: %u\r\n",
+	ln = al + n;
+	memcpy(lines + ln, "\r\n", 2);
+	ln += 2;
+	if(no_expires) {
+		en = snprintf(lines + ln, sizeof(lines) - ln, "Expires: %u\r\n",
 				(unsigned)remaining);
-	if(ln <= 0 || ln >= (int)sizeof(lines)
-			|| append_headers(msg, (epc_span_t){lines, (size_t)ln}) < 0)
+		if(en <= 0 || (size_t)en >= sizeof(lines) - ln)
+			goto error;
+		ln += (size_t)en;
+	}
+	if(append_headers(msg, (epc_span_t){lines, ln}) < 0)
 		goto error;
 	return 1;
 

@@ -317,7 +317,7 @@ static void test_replay(void **state)
 
 static void test_replay_seen(void **state)
 {
-	static wwsf_seen_t s; /* 64 KB: not on the stack */
+	static wwsf_seen_t s; /* 96 KB: not on the stack */
 	char k[WWSF_REPLAY_KEY_LEN + 1], k2[WWSF_REPLAY_KEY_LEN + 1];
 	char many[64][WWSF_REPLAY_KEY_LEN + 1];
 	int i, kept;
@@ -348,7 +348,7 @@ static void test_replay_seen(void **state)
 
 		snprintf(jti, sizeof(jti), "j%d", i);
 		assert_int_equal(wwsf_replay_key(S("iss"), S(jti), many[i]), 0);
-		/* all into one set: same last 64 bits mod the set count */
+		/* all into one set: the set comes from the second half of the key */
 		memcpy(many[i] + 16, k + 16, 16);
 		wwsf_seen_add(&s, many[i], S("0:7"), 2000 + i, 1000);
 	}
